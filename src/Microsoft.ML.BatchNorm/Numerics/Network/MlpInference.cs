@@ -1,0 +1,118 @@
+namespace Microsoft.ML.BatchNorm.Numerics;
+
+/// <summary>
+/// Eval-mode forward of an <see cref="MlpNetwork"/> with batch normalization folded into the preceding dense layer
+/// (Ioffe and Szegedy 2015, Algorithm 2 applied to a linear layer): W' = diag(scale) W and
+/// b' = (b - runningMean) * scale + beta, scale = gamma / sqrt(runningVariance + epsilon); ReLU fused into the bias
+/// pass. Holds its own folded copy and workspace: not thread-safe, use one per thread. Later changes to the network's
+/// parameters are not seen (the trainer refreshes its own instance).
+/// </summary>
+internal sealed class MlpInference
+{
+    private readonly MlpNetwork _network;
+    private readonly float[][] _weights;
+    private readonly float[][] _biases;
+    private readonly float[] _scale;
+    private readonly float[] _bufferA;
+    private readonly float[] _bufferB;
+
+    /// <summary>Folds the network's current parameters and allocates a workspace for <paramref name="maxRows"/> rows.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="network"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRows"/> is less than 1.</exception>
+    internal MlpInference(MlpNetwork network, int maxRows)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
+        _network = network;
+        MaxRows = maxRows;
+        IReadOnlyList<MlpLayer> layers = network.Layers;
+        _weights = new float[layers.Count][];
+        _biases = new float[layers.Count][];
+        for (int l = 0; l < layers.Count; l++)
+        {
+            _weights[l] = new float[layers[l].Weights.Length];
+            _biases[l] = new float[layers[l].OutputSize];
+        }
+        int width = network.MaxWidth;
+        _scale = new float[width];
+        _bufferA = new float[(long)maxRows * width];
+        _bufferB = new float[(long)maxRows * width];
+        Refresh();
+    }
+
+    /// <summary>Largest row count per call.</summary>
+    public int MaxRows { get; }
+
+    /// <summary>Features per row.</summary>
+    public int InputSize => _network.InputSize;
+
+    /// <summary>Number of classes (probabilities per row).</summary>
+    public int ClassCount => _network.ClassCount;
+
+    /// <summary>
+    /// Class probabilities (softmax of the logits) of n rows: <paramref name="x"/> is n x InputSize row-major,
+    /// <paramref name="probabilities"/> receives n x ClassCount.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is negative or above <see cref="MaxRows"/>.</exception>
+    /// <exception cref="ArgumentException">A span is shorter than its n rows.</exception>
+    public void PredictProbabilities(ReadOnlySpan<float> x, int n, Span<float> probabilities)
+    {
+        ComputeLogits(x, n, probabilities);
+        SoftmaxCrossEntropy.Softmax(probabilities, n, ClassCount, probabilities);
+    }
+
+    /// <summary>The logits (n x ClassCount) of n rows; same checks as <see cref="PredictProbabilities"/>.</summary>
+    internal void ComputeLogits(ReadOnlySpan<float> x, int n, Span<float> logits)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, MaxRows);
+        if (x.Length < (long)n * InputSize)
+            throw new ArgumentException($"x has {x.Length} elements; {n} rows of {InputSize} need {(long)n * InputSize}.", nameof(x));
+        if (logits.Length < (long)n * ClassCount)
+            throw new ArgumentException($"The output has {logits.Length} elements; {n} rows of {ClassCount} classes need {(long)n * ClassCount}.", nameof(logits));
+        if (n == 0) return;
+
+        IReadOnlyList<MlpLayer> layers = _network.Layers;
+        ReadOnlySpan<float> input = x;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            MlpLayer layer = layers[l];
+            int inSize = layer.InputSize, outSize = layer.OutputSize;
+            Span<float> output = l == layers.Count - 1 ? logits : (l % 2 == 0 ? _bufferA : _bufferB);
+            output = output[..(n * outSize)];
+            Sgemm.Multiply(false, true, n, outSize, inSize, 1f, input, inSize, _weights[l], inSize, 0f, output, outSize);
+            DenseKernels.AddBias(output, n, outSize, _biases[l], layer.HasRelu);
+            input = output;
+        }
+    }
+
+    /// <summary>Re-folds from the network's current parameters and running statistics (no allocation).</summary>
+    internal void Refresh()
+    {
+        IReadOnlyList<MlpLayer> layers = _network.Layers;
+        for (int l = 0; l < layers.Count; l++)
+        {
+            MlpLayer layer = layers[l];
+            int outSize = layer.OutputSize, inSize = layer.InputSize;
+            float[] bias = _biases[l];
+            if (!layer.HasBatchNorm)
+            {
+                layer.Weights.AsSpan().CopyTo(_weights[l]);
+                layer.Bias.AsSpan().CopyTo(bias);
+                continue;
+            }
+            Span<float> scale = _scale.AsSpan(0, outSize);
+            BatchNormKernels.ComputeScale(layer.RunningVariance, layer.Gamma, layer.BatchNormEpsilon, scale);
+            float[] folded = _weights[l];
+            for (int o = 0; o < outSize; o++)
+            {
+                float s = scale[o];
+                ReadOnlySpan<float> source = layer.Weights.AsSpan(o * inSize, inSize);
+                Span<float> target = folded.AsSpan(o * inSize, inSize);
+                System.Numerics.Tensors.TensorPrimitives.Multiply(source, s, target);
+                float b = layer.Bias is null ? 0f : layer.Bias[o];
+                bias[o] = (b - layer.RunningMean![o]) * s + layer.Beta![o];
+            }
+        }
+    }
+}

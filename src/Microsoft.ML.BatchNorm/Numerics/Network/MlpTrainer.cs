@@ -1,0 +1,226 @@
+using System.Diagnostics;
+
+namespace Microsoft.ML.BatchNorm.Numerics;
+
+/// <summary>The mini-batch training loop of an <see cref="MlpNetwork"/>.</summary>
+internal static class MlpTrainer
+{
+    /// <summary>Rows per inference call when evaluating validation data.</summary>
+    private const int ValidationChunkRows = 512;
+
+    /// <summary>
+    /// Trains a freshly initialized network (<see cref="MlpNetwork.CreateInitialized"/> from a Random seeded with
+    /// <see cref="MlpTrainingSettings.Seed"/>) by mini-batch gradient descent on the mean softmax cross-entropy.
+    /// Each epoch shuffles the rows (Fisher-Yates, same Random), splits them as <see cref="MiniBatchPlan"/> describes
+    /// (a trailing single row joins the previous mini-batch), and per mini-batch runs the training-mode forward and
+    /// backward passes (batch statistics; running statistics updated with <see cref="MlpTrainingSettings.BatchNormMomentum"/>)
+    /// and one optimizer step. After each epoch the validation data, if any, is evaluated in inference mode; with
+    /// <see cref="MlpTrainingSettings.EarlyStoppingPatience"/> &gt; 0, training stops after that many epochs without a
+    /// lower validation loss and the parameters (and running statistics) of the best epoch are restored. The same
+    /// seed and data give bit-identical weights. Nothing is allocated per mini-batch.
+    /// </summary>
+    /// <param name="features">rowCount x featureCount, row-major, finite.</param>
+    /// <param name="labels">rowCount labels in 0..classCount-1.</param>
+    /// <param name="rowCount">Training rows (&gt;= 2).</param>
+    /// <param name="featureCount">Features per row (&gt;= 1).</param>
+    /// <param name="classCount">Classes (&gt;= 1).</param>
+    /// <param name="validation">Optional held-out rows with featureCount features.</param>
+    /// <param name="settings">Hyper-parameters; validated here.</param>
+    /// <param name="onEpoch">Called after each epoch with its summary (on the training thread).</param>
+    /// <param name="cancellationToken">Checked between mini-batches.</param>
+    /// <returns>The network, the per-epoch history, the best epoch and whether training stopped early.</returns>
+    /// <exception cref="ArgumentNullException">features, labels or settings is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A count is out of range, a label is outside 0..classCount-1 (the message names the row, and whether it is a
+    /// validation row), or a setting is invalid (see <see cref="MlpTrainingSettings.Validate"/>).
+    /// </exception>
+    /// <exception cref="ArgumentException">
+    /// Fewer than 2 training rows; an array is too short; a feature is not finite (the message names the row); early
+    /// stopping without validation data.
+    /// </exception>
+    /// <exception cref="InvalidOperationException">
+    /// Training diverged: a mini-batch loss (or, at the end, a parameter) is NaN or infinite. A NaN model is never returned.
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static MlpTrainingResult Train(float[] features, int[] labels, int rowCount, int featureCount, int classCount,
+        MlpValidationData? validation, MlpTrainingSettings settings, Action<MlpEpochSummary>? onEpoch,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(featureCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 1);
+        if (rowCount < 2)
+            throw new ArgumentException($"Training needs at least 2 rows; got {rowCount}.", nameof(rowCount));
+        CheckData(features, labels, rowCount, featureCount, classCount, "training");
+        if (validation is not null)
+            CheckData(validation.Features, validation.Labels, validation.RowCount, featureCount, classCount, "validation");
+        if (settings.EarlyStoppingPatience > 0 && validation is null)
+            throw new ArgumentException("EarlyStoppingPatience > 0 needs validation data.", nameof(validation));
+
+        var totalTime = Stopwatch.StartNew();
+        var random = new Random(settings.Seed);
+        MlpNetwork network = MlpNetwork.CreateInitialized(featureCount, settings.HiddenSizes, classCount,
+            settings.UseBatchNormalization, settings.BatchNormEpsilon, random);
+        var plan = new MiniBatchPlan(rowCount, settings.BatchSize);
+        var pass = new MlpTrainingPass(network, plan.MaxRows);
+        MlpOptimizer optimizer = MlpOptimizer.Create(settings, pass.Parameters);
+        var order = new int[rowCount];
+        for (int i = 0; i < rowCount; i++) order[i] = i;
+
+        MlpInference? validator = null;
+        float[]? validationLogits = null;
+        if (validation is not null)
+        {
+            validator = network.CreateInference(Math.Min(validation.RowCount, ValidationChunkRows));
+            validationLogits = new float[validator.MaxRows * classCount];
+        }
+        List<float[]> state = network.StateArrays();
+        List<float[]>? best = settings.EarlyStoppingPatience > 0 ? state.ConvertAll(a => (float[])a.Clone()) : null;
+
+        var history = new List<MlpEpochSummary>(settings.Epochs);
+        double bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0;
+        bool stoppedEarly = false;
+        float? momentum = settings.BatchNormMomentum;
+        for (int epoch = 1; epoch <= settings.Epochs; epoch++)
+        {
+            var epochTime = Stopwatch.StartNew();
+            Shuffle(order, random);
+            double lossSum = 0;
+            long correctSum = 0;
+            for (int b = 0; b < plan.BatchCount; b++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                (int start, int n) = plan.GetBatch(b);
+                Gather(features, labels, featureCount, order.AsSpan(start, n), pass.Input, pass.Labels);
+                double loss;
+                int correct;
+                try
+                {
+                    loss = pass.Forward(n, momentum, out correct);
+                    if (!double.IsFinite(loss)) throw Diverged(epoch, b, $"the loss is {loss}.", null);
+                    pass.Backward(n);
+                }
+                catch (ArgumentException ex)
+                {
+                    // The data and shapes were validated above: the batch-norm kernels reject only non-finite
+                    // activations, gradients or parameters here, that is, a diverged network.
+                    throw Diverged(epoch, b, ex.Message, ex);
+                }
+                optimizer.Step();
+                lossSum += loss * n;
+                correctSum += correct;
+            }
+
+            double? validationLoss = null, validationAccuracy = null;
+            if (validation is not null)
+            {
+                validator!.Refresh();
+                (double vLoss, double vAccuracy) = Evaluate(validator, validation, featureCount, validationLogits!);
+                validationLoss = vLoss;
+                validationAccuracy = vAccuracy;
+                if (vLoss < bestLoss)
+                {
+                    bestLoss = vLoss;
+                    bestEpoch = epoch;
+                    if (best is not null) Copy(state, best);
+                }
+            }
+            else
+            {
+                bestEpoch = epoch;
+            }
+
+            var summary = new MlpEpochSummary(epoch, lossSum / rowCount, (double)correctSum / rowCount,
+                validationLoss, validationAccuracy, epochTime.Elapsed, totalTime.Elapsed);
+            history.Add(summary);
+            onEpoch?.Invoke(summary);
+            if (best is not null && epoch - bestEpoch >= settings.EarlyStoppingPatience && epoch < settings.Epochs)
+            {
+                stoppedEarly = true;
+                break;
+            }
+        }
+
+        // With early stopping on, the result is the best epoch's network whether or not training stopped early.
+        if (best is not null && bestEpoch > 0 && bestEpoch != history.Count) Copy(best, state);
+        if (bestEpoch == 0) bestEpoch = history.Count;
+        for (int i = 0; i < state.Count; i++)
+            foreach (float value in state[i])
+                if (!float.IsFinite(value))
+                    throw new InvalidOperationException(
+                        "Training diverged: a parameter became NaN or infinite. Lower the learning rate or enable batch normalization.");
+        return new MlpTrainingResult(network, history, bestEpoch, stoppedEarly);
+    }
+
+    private static InvalidOperationException Diverged(int epoch, int batch, string detail, Exception? inner) =>
+        new($"Training diverged at epoch {epoch}, mini-batch {batch + 1}: {detail} " +
+            "Lower the learning rate or enable batch normalization.", inner);
+
+    private static void CheckData(float[] features, int[] labels, int rowCount, int featureCount, int classCount, string kind)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (features.Length < (long)rowCount * featureCount)
+            throw new ArgumentException(
+                $"The {kind} features have {features.Length} values; {rowCount} rows of {featureCount} need {(long)rowCount * featureCount}.", nameof(features));
+        if (labels.Length < rowCount)
+            throw new ArgumentException($"The {kind} labels have {labels.Length} values for {rowCount} rows.", nameof(labels));
+        for (int i = 0; i < rowCount; i++)
+            if ((uint)labels[i] >= (uint)classCount)
+                throw new ArgumentOutOfRangeException(nameof(labels), labels[i],
+                    $"The label of {kind} row {i} is {labels[i]}; labels must be in 0..{classCount - 1}.");
+        for (int i = 0; i < rowCount; i++)
+        {
+            ReadOnlySpan<float> row = features.AsSpan(i * featureCount, featureCount);
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll(row))
+                throw new ArgumentException($"{kind} row {i} has a NaN or infinite feature.", nameof(features));
+        }
+    }
+
+    /// <summary>Fisher-Yates (Durstenfeld) shuffle driven by <paramref name="random"/>.</summary>
+    private static void Shuffle(int[] order, Random random)
+    {
+        for (int i = order.Length - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+    }
+
+    private static void Gather(float[] features, int[] labels, int featureCount, ReadOnlySpan<int> rows,
+        float[] batch, int[] batchLabels)
+    {
+        for (int r = 0; r < rows.Length; r++)
+        {
+            int row = rows[r];
+            features.AsSpan(row * featureCount, featureCount).CopyTo(batch.AsSpan(r * featureCount, featureCount));
+            batchLabels[r] = labels[row];
+        }
+    }
+
+    /// <summary>Mean cross-entropy and accuracy of the validation rows, in inference mode, chunk by chunk.</summary>
+    private static (double Loss, double Accuracy) Evaluate(MlpInference inference, MlpValidationData data, int featureCount,
+        float[] logits)
+    {
+        double lossSum = 0;
+        long correct = 0;
+        int classCount = inference.ClassCount;
+        for (int start = 0; start < data.RowCount; start += inference.MaxRows)
+        {
+            int n = Math.Min(inference.MaxRows, data.RowCount - start);
+            inference.ComputeLogits(data.Features.AsSpan(start * featureCount, n * featureCount), n, logits);
+            lossSum += SoftmaxCrossEntropy.Loss(logits, data.Labels.AsSpan(start, n), n, classCount, out int c);
+            correct += c;
+        }
+        return (lossSum / data.RowCount, (double)correct / data.RowCount);
+    }
+
+    private static void Copy(List<float[]> from, List<float[]> to)
+    {
+        for (int i = 0; i < from.Count; i++) from[i].AsSpan().CopyTo(to[i]);
+    }
+}

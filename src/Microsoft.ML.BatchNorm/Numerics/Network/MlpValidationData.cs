@@ -1,0 +1,33 @@
+namespace Microsoft.ML.BatchNorm.Numerics;
+
+/// <summary>Held-out rows evaluated (in inference mode) after each training epoch.</summary>
+internal sealed class MlpValidationData
+{
+    /// <summary>Wraps the arrays (not copied).</summary>
+    /// <param name="features">RowCount x featureCount, row-major, finite; featureCount is the training data's.</param>
+    /// <param name="labels">RowCount labels in 0..classCount-1.</param>
+    /// <param name="rowCount">Rows (&gt;= 1).</param>
+    /// <exception cref="ArgumentNullException">An array is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="rowCount"/> is less than 1.</exception>
+    /// <exception cref="ArgumentException">The labels array is shorter than <paramref name="rowCount"/>.</exception>
+    public MlpValidationData(float[] features, int[] labels, int rowCount)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowCount, 1);
+        if (labels.Length < rowCount)
+            throw new ArgumentException($"The validation labels have {labels.Length} elements for {rowCount} rows.", nameof(labels));
+        Features = features;
+        Labels = labels;
+        RowCount = rowCount;
+    }
+
+    /// <summary>Features, row-major.</summary>
+    public float[] Features { get; }
+
+    /// <summary>Labels, one per row.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>Number of rows.</summary>
+    public int RowCount { get; }
+}
