@@ -1,0 +1,55 @@
+namespace Microsoft.ML.BatchNorm.Persistence;
+
+// The JSON documents of the model file (format version 1). Field names are part of the format: renaming one is a
+// format change that needs a new version.
+
+/// <summary>BatchNormExtensions/manifest.json: what follows the built-in model at the zip's root.</summary>
+internal sealed class ManifestDocument
+{
+    public string Format { get; set; } = "";
+    public int FormatVersion { get; set; }
+    public List<NetworkEntryDocument> Networks { get; set; } = [];
+}
+
+/// <summary>One network of the pipeline and the built-in transformers after it.</summary>
+internal sealed class NetworkEntryDocument
+{
+    public string Header { get; set; } = "";
+    public string Parameters { get; set; } = "";
+    public string After { get; set; } = "";
+}
+
+/// <summary>BatchNormExtensions/network-N.json: the network's shape, label keys and the parameter blob's checksum.</summary>
+internal sealed class NetworkHeaderDocument
+{
+    public string FeatureColumnName { get; set; } = "";
+    public string LabelKeyRawType { get; set; } = "";
+    public ulong LabelKeyCount { get; set; }
+    public string? LabelKeyValueType { get; set; }
+    public string[]? LabelKeyValues { get; set; }
+    public List<LayerDocument> Layers { get; set; } = [];
+    public long ParameterCount { get; set; }
+    public string ParametersSha256 { get; set; } = "";
+    public List<EpochDocument> History { get; set; } = [];
+}
+
+/// <summary>One layer; its arrays are stored in the parameter blob in this order: weights, bias, gamma, beta, running mean, running variance (those present).</summary>
+internal sealed class LayerDocument
+{
+    public int InputSize { get; set; }
+    public int OutputSize { get; set; }
+    public bool HasBias { get; set; }
+    public bool HasBatchNormalization { get; set; }
+    public bool HasRelu { get; set; }
+    public float BatchNormalizationEpsilon { get; set; }
+}
+
+internal sealed class EpochDocument
+{
+    public int Epoch { get; set; }
+    public double TrainingLoss { get; set; }
+    public double TrainingAccuracy { get; set; }
+    public double? ValidationLoss { get; set; }
+    public double? ValidationAccuracy { get; set; }
+    public double ElapsedSeconds { get; set; }
+}

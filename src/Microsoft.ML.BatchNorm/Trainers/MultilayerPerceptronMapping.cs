@@ -1,0 +1,86 @@
+using Microsoft.ML.BatchNorm.DataView;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Trainers;
+
+/// <summary>The per-row work of <see cref="MultilayerPerceptronPredictionTransformer"/>, bound to one input schema.</summary>
+internal sealed class MultilayerPerceptronMapping : AppendedColumnsMapping
+{
+    private readonly MultilayerPerceptronPredictionTransformer _transformer;
+    private readonly int _featureIndex;
+
+    public MultilayerPerceptronMapping(DataViewSchema inputSchema, MultilayerPerceptronPredictionTransformer transformer)
+        : base(inputSchema, OutputColumns(transformer))
+    {
+        _transformer = transformer;
+        _featureIndex = inputSchema[transformer.FeatureColumnName].Index;
+    }
+
+    private static DataViewSchema.DetachedColumn[] OutputColumns(MultilayerPerceptronPredictionTransformer transformer) =>
+    [
+        new(StandardColumnNames.Score, new VectorDataViewType(NumberDataViewType.Single, transformer.Model.ClassCount)),
+        new(StandardColumnNames.PredictedLabel, transformer.LabelType, transformer.LabelKeyValues.Annotations),
+    ];
+
+    public override IEnumerable<int> GetInputDependencies(int added) => [_featureIndex];
+
+    public override Delegate?[] CreateGetters(DataViewRow input, bool[] active)
+    {
+        int inputSize = _transformer.Model.InputSize, classes = _transformer.Model.ClassCount;
+        var features = input.GetGetter<VBuffer<float>>(InputSchema[_featureIndex]);
+        var inference = _transformer.Model.Network.CreateInference(1);
+        var dense = new float[inputSize];
+        var probabilities = new float[classes];
+        var buffer = default(VBuffer<float>);
+        long scoredPosition = -1;
+        string name = _transformer.FeatureColumnName;
+
+        // Score and PredictedLabel share one forward pass per row.
+        void Score()
+        {
+            if (scoredPosition == input.Position)
+                return;
+            features(ref buffer);
+            if (buffer.Length != inputSize)
+                throw new InvalidOperationException($"Feature column '{name}' row {input.Position} has {buffer.Length} values; the model expects {inputSize}.");
+            if (buffer.IsDense)
+            {
+                buffer.GetValues().CopyTo(dense);
+            }
+            else
+            {
+                Array.Clear(dense);
+                var values = buffer.GetValues();
+                var indices = buffer.GetIndices();
+                for (int k = 0; k < values.Length; k++)
+                    dense[indices[k]] = values[k];
+            }
+            inference.PredictProbabilities(dense, 1, probabilities);
+            scoredPosition = input.Position;
+        }
+
+        uint Predicted()
+        {
+            Score();
+            int best = 0;
+            for (int k = 1; k < probabilities.Length; k++)
+            {
+                if (probabilities[k] > probabilities[best])
+                    best = k;
+            }
+            return (uint)best + 1;
+        }
+
+        return
+        [
+            active[0] ? (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            {
+                Score();
+                var editor = VBufferEditor.Create(ref value, classes);
+                probabilities.CopyTo(editor.Values);
+                value = editor.Commit();
+            }) : null,
+            active[1] ? LabelKeys.MakeKeyGetter(_transformer.LabelType.RawType, Predicted) : null,
+        ];
+    }
+}

@@ -1,0 +1,137 @@
+using Microsoft.ML.BatchNorm.Numerics;
+
+namespace Microsoft.ML.Trainers;
+
+/// <summary>
+/// The trained network of <see cref="MultilayerPerceptronTrainer"/>, for inspection: per layer the dense weights,
+/// and either a bias or the batch-normalization parameters (gamma, beta, running mean and variance).
+/// </summary>
+public sealed class MultilayerPerceptronModelParameters
+{
+    internal MultilayerPerceptronModelParameters(MlpNetwork network, IReadOnlyList<MultilayerPerceptronEpoch> history)
+    {
+        Network = network;
+        History = history;
+        Layers = network.Layers.Select(l => new MultilayerPerceptronLayer(l)).ToArray();
+    }
+
+    internal MlpNetwork Network { get; }
+
+    /// <summary>Number of input features (the feature vector's size).</summary>
+    public int InputSize => Network.InputSize;
+
+    /// <summary>Number of classes (the Score vector's size).</summary>
+    public int ClassCount => Network.ClassCount;
+
+    /// <summary>Whether the hidden layers use batch normalization.</summary>
+    public bool UsesBatchNormalization => Network.Layers[0].HasBatchNorm;
+
+    /// <summary>The layers, input side first; the last one produces the logits of the softmax.</summary>
+    public IReadOnlyList<MultilayerPerceptronLayer> Layers { get; }
+
+    /// <summary>What each training epoch achieved (empty for a model loaded from a file written without history).</summary>
+    public IReadOnlyList<MultilayerPerceptronEpoch> History { get; }
+}
+
+/// <summary>
+/// One layer: <c>z = x W^T (+ bias)</c>, then, in hidden layers, batch normalization and ReLU. Inference uses the
+/// running statistics: <c>y = gamma * (z - runningMean) / sqrt(runningVariance + epsilon) + beta</c>.
+/// </summary>
+public sealed class MultilayerPerceptronLayer
+{
+    private readonly MlpLayer _layer;
+
+    internal MultilayerPerceptronLayer(MlpLayer layer) => _layer = layer;
+
+    /// <summary>Inputs of the layer.</summary>
+    public int InputSize => _layer.InputSize;
+
+    /// <summary>Outputs (units) of the layer.</summary>
+    public int OutputSize => _layer.OutputSize;
+
+    /// <summary>Weights W, OutputSize x InputSize, row-major (row i holds unit i's input weights).</summary>
+    public IReadOnlyList<float> Weights => Array.AsReadOnly(_layer.Weights);
+
+    /// <summary>Bias per unit, or null where batch normalization follows (beta takes its role, paper section 3.2).</summary>
+    public IReadOnlyList<float>? Bias => _layer.Bias is null ? null : Array.AsReadOnly(_layer.Bias);
+
+    /// <summary>Whether batch normalization follows the dense step.</summary>
+    public bool HasBatchNormalization => _layer.HasBatchNorm;
+
+    /// <summary>Whether ReLU follows (every hidden layer).</summary>
+    public bool HasRelu => _layer.HasRelu;
+
+    /// <summary>gamma per unit, or null without batch normalization.</summary>
+    public IReadOnlyList<float>? Gamma => _layer.Gamma is null ? null : Array.AsReadOnly(_layer.Gamma);
+
+    /// <summary>beta per unit, or null without batch normalization.</summary>
+    public IReadOnlyList<float>? Beta => _layer.Beta is null ? null : Array.AsReadOnly(_layer.Beta);
+
+    /// <summary>Running mean per unit (PyTorch's momentum convention), or null without batch normalization.</summary>
+    public IReadOnlyList<float>? RunningMean => _layer.RunningMean is null ? null : Array.AsReadOnly(_layer.RunningMean);
+
+    /// <summary>Running (unbiased) variance per unit, or null without batch normalization.</summary>
+    public IReadOnlyList<float>? RunningVariance => _layer.RunningVariance is null ? null : Array.AsReadOnly(_layer.RunningVariance);
+
+    /// <summary>Batch normalization's epsilon (0 without batch normalization).</summary>
+    public float BatchNormalizationEpsilon => _layer.HasBatchNorm ? _layer.BatchNormEpsilon : 0f;
+}
+
+/// <summary>What one training epoch achieved.</summary>
+public sealed class MultilayerPerceptronEpoch
+{
+    internal MultilayerPerceptronEpoch(MlpEpochSummary summary)
+    {
+        Epoch = summary.Epoch;
+        TrainingLoss = summary.TrainLoss;
+        TrainingAccuracy = summary.TrainAccuracy;
+        ValidationLoss = summary.ValidationLoss;
+        ValidationAccuracy = summary.ValidationAccuracy;
+        Elapsed = summary.Elapsed;
+    }
+
+    internal MultilayerPerceptronEpoch(int epoch, double trainingLoss, double trainingAccuracy,
+        double? validationLoss, double? validationAccuracy, TimeSpan elapsed)
+    {
+        Epoch = epoch;
+        TrainingLoss = trainingLoss;
+        TrainingAccuracy = trainingAccuracy;
+        ValidationLoss = validationLoss;
+        ValidationAccuracy = validationAccuracy;
+        Elapsed = elapsed;
+    }
+
+    /// <summary>1-based epoch number.</summary>
+    public int Epoch { get; }
+
+    /// <summary>Mean softmax cross-entropy (natural log) over the epoch's mini-batches, in training mode.</summary>
+    public double TrainingLoss { get; }
+
+    /// <summary>Fraction of training rows classified right during the epoch, in training mode.</summary>
+    public double TrainingAccuracy { get; }
+
+    /// <summary>Mean cross-entropy on the validation rows after the epoch (inference mode), or null without validation.</summary>
+    public double? ValidationLoss { get; }
+
+    /// <summary>Accuracy on the validation rows after the epoch, or null without validation.</summary>
+    public double? ValidationAccuracy { get; }
+
+    /// <summary>Wall time of the epoch.</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"epoch {Epoch}: loss {TrainingLoss:F4}, accuracy {TrainingAccuracy:P2}" +
+        (ValidationLoss is { } vl ? $", validation loss {vl:F4}, accuracy {ValidationAccuracy:P2}" : "") +
+        $" ({Elapsed.TotalSeconds:F1} s)";
+}
+
+/// <summary>The optimizer of <see cref="MultilayerPerceptronTrainer"/>.</summary>
+public enum MultilayerPerceptronOptimizer
+{
+    /// <summary>Adam (Kingma and Ba 2015), bias-corrected.</summary>
+    Adam,
+
+    /// <summary>Stochastic gradient descent with classical momentum: v = mu * v + g; w -= learningRate * v.</summary>
+    SgdMomentum,
+}

@@ -1,0 +1,122 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.BatchNorm.Tests.Trainers;
+
+[TestClass]
+public sealed class MultilayerPerceptronTrainerTests
+{
+    private static readonly Lazy<DigitRow[]> DigitRows = new(TestDatasets.Digits);
+
+    private sealed class Prediction
+    {
+        public float[] Score { get; set; } = [];
+
+        public float PredictedDigit { get; set; }
+    }
+
+    internal static MultilayerPerceptronPredictionTransformer Network(ITransformer model)
+        => ((IEnumerable<ITransformer>)model).OfType<MultilayerPerceptronPredictionTransformer>().Single();
+
+    internal static IEstimator<ITransformer> DigitsPipeline(MLContext ml, MultilayerPerceptronTrainer.Options options)
+        => ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.MultilayerPerceptron(options))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedDigit", "PredictedLabel"));
+
+    [TestMethod]
+    public void DigitsReachesAccuracyInSeconds()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = TestDatasets.Split(DigitRows.Value);
+        var epochs = new List<MultilayerPerceptronEpoch>();
+        var options = new MultilayerPerceptronTrainer.Options
+        {
+            HiddenLayerSizes = [128, 64],
+            NumberOfEpochs = 15,
+            Progress = new SynchronousProgress<MultilayerPerceptronEpoch>(epochs.Add),
+        };
+        var model = DigitsPipeline(ml, options).Fit(ml.Data.LoadFromEnumerable(train));
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(test));
+        var metrics = ml.MulticlassClassification.Evaluate(scored);
+        Assert.IsTrue(metrics.MicroAccuracy >= 0.95, $"test accuracy {metrics.MicroAccuracy}");
+        Assert.IsTrue(metrics.LogLoss < 0.3, $"log-loss {metrics.LogLoss}");
+
+        Assert.AreEqual(15, epochs.Count, "one progress report per epoch");
+        CollectionAssert.AreEqual(Enumerable.Range(1, 15).ToArray(), epochs.Select(e => e.Epoch).ToArray());
+        Assert.IsTrue(epochs[^1].TrainingLoss < epochs[0].TrainingLoss, "the training loss decreases");
+
+        var mlp = Network(model);
+        Assert.AreEqual(15, mlp.Model.History.Count);
+        Assert.AreEqual(64, mlp.Model.InputSize);
+        Assert.AreEqual(10, mlp.Model.ClassCount);
+        Assert.AreEqual(3, mlp.Model.Layers.Count);
+        var first = mlp.Model.Layers[0];
+        Assert.AreEqual(128 * 64, first.Weights.Count);
+        Assert.IsNull(first.Bias, "no bias before batch normalization");
+        Assert.AreEqual(128, first.Gamma!.Count);
+        Assert.IsTrue(first.RunningVariance!.All(v => v > 0 && float.IsFinite(v)));
+        Assert.IsFalse(mlp.Model.Layers[2].HasBatchNormalization);
+        Assert.AreEqual(10, mlp.Model.Layers[2].Bias!.Count);
+
+        // PredictedLabel maps back to the original digit and agrees with the arg-max of Score.
+        var predictions = ml.Data.CreateEnumerable<Prediction>(scored, reuseRowObject: false).ToArray();
+        for (int i = 0; i < predictions.Length; i++)
+        {
+            Assert.AreEqual(10, predictions[i].Score.Length);
+            Assert.AreEqual(1.0, predictions[i].Score.Sum(), 1e-4, "Score holds probabilities");
+        }
+        double agree = predictions.Zip(test).Count(p => p.First.PredictedDigit == p.Second.Label) / (double)test.Length;
+        Assert.AreEqual(metrics.MicroAccuracy, agree, 1e-9, "PredictedLabel carries the label's key values");
+    }
+
+    [TestMethod]
+    public void PredictionEngineMatchesTransform()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = TestDatasets.Split(DigitRows.Value);
+        var model = DigitsPipeline(ml, new MultilayerPerceptronTrainer.Options { HiddenLayerSizes = [32], NumberOfEpochs = 2 })
+            .Fit(ml.Data.LoadFromEnumerable(train));
+        var batch = ml.Data.CreateEnumerable<Prediction>(model.Transform(ml.Data.LoadFromEnumerable(test)), reuseRowObject: false).ToArray();
+        var engine = ml.Model.CreatePredictionEngine<DigitRow, Prediction>(model);
+        for (int i = 0; i < 20; i++)
+        {
+            var single = engine.Predict(test[i]);
+            Assert.AreEqual(batch[i].PredictedDigit, single.PredictedDigit);
+            for (int k = 0; k < 10; k++)
+                Assert.AreEqual(batch[i].Score[k], single.Score[k], 1e-6f);
+        }
+    }
+
+    [TestMethod]
+    public void SameSeedGivesIdenticalModels()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(DigitRows.Value.Take(300).ToArray());
+        float[] Weights(int seed) => Network(DigitsPipeline(ml,
+                new MultilayerPerceptronTrainer.Options { HiddenLayerSizes = [16], NumberOfEpochs = 2, Seed = seed })
+            .Fit(data)).Model.Layers[0].Weights.ToArray();
+        CollectionAssert.AreEqual(Weights(7), Weights(7));
+        CollectionAssert.AreNotEqual(Weights(7), Weights(8));
+    }
+
+    [TestMethod]
+    public void ValidationFractionReportsValidationFigures()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(DigitRows.Value.Take(600).ToArray());
+        var model = Network(DigitsPipeline(ml, new MultilayerPerceptronTrainer.Options
+        {
+            HiddenLayerSizes = [32], NumberOfEpochs = 30, ValidationFraction = 0.2, EarlyStoppingPatience = 2,
+        }).Fit(data));
+        var history = model.Model.History;
+        Assert.IsTrue(history.All(e => e.ValidationLoss is double v && double.IsFinite(v) && e.ValidationAccuracy is >= 0 and <= 1));
+        Assert.IsTrue(history.Count >= 3 && history.Count <= 30);
+    }
+
+    /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,150 @@
+using System.IO.Compression;
+using System.Text;
+using Microsoft.ML.Trainers;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.BatchNorm.Tests.Trainers;
+
+[TestClass]
+public sealed class NetworkPersistenceTests
+{
+    private static readonly Lazy<(ITransformer Model, DigitRow[] Test, string Directory)> Trained = new(() =>
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = TestDatasets.Split(TestDatasets.Digits());
+        // The full pipeline of the issue: MapValueToKey -> BatchNormalize -> MultilayerPerceptron -> MapKeyToValue.
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.BatchNormalize("Features"))
+            .Append(ml.MulticlassClassification.Trainers.MultilayerPerceptron(hiddenLayerSizes: [32], numberOfEpochs: 3))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+        var model = pipeline.Fit(ml.Data.LoadFromEnumerable(train));
+        string directory = Path.Combine(Path.GetTempPath(), "bn-persistence-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        return (model, test, directory);
+    });
+
+    private sealed class Prediction
+    {
+        public float[] Score { get; set; } = [];
+
+        public float PredictedLabel { get; set; }
+    }
+
+    private static Prediction[] Predict(MLContext ml, ITransformer model, DigitRow[] rows)
+        => ml.Data.CreateEnumerable<Prediction>(model.Transform(ml.Data.LoadFromEnumerable(rows)), reuseRowObject: false).ToArray();
+
+    private static string SaveTrained(string name)
+    {
+        var (model, test, directory) = Trained.Value;
+        var ml = new MLContext(seed: 2);
+        string path = Path.Combine(directory, name);
+        ml.Model.SaveWithNetworks(model, ml.Data.LoadFromEnumerable(test).Schema, path);
+        return path;
+    }
+
+    [TestMethod]
+    public void SavedPipelineLoadsInFreshContextAndPredictsIdentically()
+    {
+        string path = SaveTrained("model.zip");
+        var (model, test, directory) = Trained.Value;
+        var expected = Predict(new MLContext(seed: 3), model, test);
+
+        var fresh = new MLContext(seed: 4);
+        var loaded = fresh.Model.LoadWithNetworks(path, out var inputSchema);
+        Assert.IsNotNull(inputSchema.GetColumnOrNull("Features"));
+        var actual = Predict(fresh, loaded, test);
+        Assert.AreEqual(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i].PredictedLabel, actual[i].PredictedLabel, $"row {i}");
+            for (int k = 0; k < expected[i].Score.Length; k++)
+                Assert.AreEqual(expected[i].Score[k], actual[i].Score[k], 1e-5f * Math.Max(1f, Math.Abs(expected[i].Score[k])), $"row {i} class {k}");
+        }
+        Assert.IsFalse(Directory.GetFiles(directory, "*.tmp").Any(), "no temporary file is left behind");
+
+        // The built-in part before the network is a normal ML.NET model: plain Load reads it and ignores our entries.
+        var builtIn = fresh.Model.Load(path, out _);
+        Assert.IsNotNull(builtIn.GetOutputSchema(inputSchema).GetColumnOrNull("Features"));
+    }
+
+    [TestMethod]
+    public void PlainModelSaveFailsNamingTheRightCall()
+    {
+        var (model, test, _) = Trained.Value;
+        var ml = new MLContext();
+        using var stream = new MemoryStream();
+        var error = Assert.ThrowsExactly<NotSupportedException>(() => ml.Model.Save(model, ml.Data.LoadFromEnumerable(test).Schema, stream));
+        StringAssert.Contains(error.Message, "SaveWithNetworks");
+        StringAssert.Contains(error.Message, "LoadWithNetworks");
+    }
+
+    [TestMethod]
+    public void FailedSaveLeavesExistingFileUntouched()
+    {
+        var (model, test, directory) = Trained.Value;
+        var ml = new MLContext();
+        string path = Path.Combine(directory, "kept.zip");
+        File.WriteAllText(path, "previous content");
+        // Gamma <= 0 cannot be saved as ML.NET's affine normalizer: the save fails before the file is replaced.
+        var negativeGamma = ml.Transforms.BatchNormalize(new ML.Transforms.BatchNormalizingEstimator.Options
+        {
+            Columns = [new ML.Transforms.BatchNormalizingEstimator.ColumnOptions("Features") { Scale = Enumerable.Repeat(-1f, 64).ToArray() }],
+        }).Fit(ml.Data.LoadFromEnumerable(test));
+        var chain = new Data.TransformerChain<ITransformer>(negativeGamma, model);
+        Assert.ThrowsExactly<NotSupportedException>(() => ml.Model.SaveWithNetworks(chain, ml.Data.LoadFromEnumerable(test).Schema, path));
+        Assert.AreEqual("previous content", File.ReadAllText(path));
+        Assert.IsFalse(Directory.GetFiles(directory, "*.tmp").Any());
+    }
+
+    [TestMethod]
+    public void TruncatedFileFailsClearly()
+    {
+        string path = SaveTrained("truncated.zip");
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext().Model.LoadWithNetworks(path, out _));
+        StringAssert.Contains(error.Message, path);
+    }
+
+    [TestMethod]
+    public void CorruptedParametersFailTheChecksum()
+    {
+        string path = SaveTrained("corrupted.zip");
+        RewriteEntry(path, "BatchNormExtensions/network-1.f32", bytes => bytes[100] ^= 0x40);
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext().Model.LoadWithNetworks(path, out _));
+        StringAssert.Contains(error.Message, "checksum");
+    }
+
+    [TestMethod]
+    public void NewerFormatVersionIsRefused()
+    {
+        string path = SaveTrained("newer.zip");
+        RewriteEntry(path, "BatchNormExtensions/manifest.json", bytes =>
+        {
+            string text = Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 1", "\"FormatVersion\": 99");
+            return Encoding.UTF8.GetBytes(text);
+        });
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext().Model.LoadWithNetworks(path, out _));
+        StringAssert.Contains(error.Message, "newer");
+        StringAssert.Contains(error.Message, "99");
+    }
+
+    private static void RewriteEntry(string path, string entryName, Action<byte[]> change)
+        => RewriteEntry(path, entryName, bytes => { change(bytes); return bytes; });
+
+    private static void RewriteEntry(string path, string entryName, Func<byte[], byte[]> change)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Update);
+        var entry = zip.GetEntry(entryName) ?? throw new AssertFailedException($"no entry {entryName}");
+        byte[] content;
+        using (var stream = entry.Open())
+        using (var copy = new MemoryStream())
+        {
+            stream.CopyTo(copy);
+            content = copy.ToArray();
+        }
+        entry.Delete();
+        using var output = zip.CreateEntry(entryName).Open();
+        output.Write(change(content));
+    }
+}
