@@ -26,6 +26,9 @@ internal sealed class MultilayerPerceptronMapping : AppendedColumnsMapping
 
     public override Delegate?[] CreateGetters(DataViewRow input, bool[] active)
     {
+        // With neither output active the features column is not active either: nothing to read.
+        if (!active[0] && !active[1])
+            return [null, null];
         int inputSize = _transformer.Model.InputSize, classes = _transformer.Model.ClassCount;
         var features = input.GetGetter<VBuffer<float>>(InputSchema[_featureIndex]);
         var inference = _transformer.Model.Network.CreateInference(1);
