@@ -81,13 +81,8 @@ public sealed class MultilayerPerceptronLayer
 public sealed class MultilayerPerceptronEpoch
 {
     internal MultilayerPerceptronEpoch(MlpEpochSummary summary)
+        : this(summary.Epoch, summary.TrainLoss, summary.TrainAccuracy, summary.ValidationLoss, summary.ValidationAccuracy, summary.Elapsed)
     {
-        Epoch = summary.Epoch;
-        TrainingLoss = summary.TrainLoss;
-        TrainingAccuracy = summary.TrainAccuracy;
-        ValidationLoss = summary.ValidationLoss;
-        ValidationAccuracy = summary.ValidationAccuracy;
-        Elapsed = summary.Elapsed;
     }
 
     internal MultilayerPerceptronEpoch(int epoch, double trainingLoss, double trainingAccuracy,
