@@ -205,6 +205,18 @@ public sealed class SgemmTests
     }
 
     [TestMethod]
+    public void SingleThreadedCallsAllocateNothingAfterWarmUp()
+    {
+        // The packing buffers are per thread and kept: a training loop's many small products make no garbage.
+        var problem = new Problem(false, true, 33, 40, 300, extraStride: 0, seed: 11);
+        float[] c = (float[])problem.C0.Clone();
+        problem.Run(1f, 0f, SgemmKernels.Best, threads: 1, c);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++) problem.Run(1f, 0f, SgemmKernels.Best, threads: 1, c);
+        Assert.AreEqual(0L, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [TestMethod]
     public void PublicOverloadMatchesReference()
     {
         var problem = new Problem(false, false, 33, 257, 7, extraStride: 2, seed: 9);
