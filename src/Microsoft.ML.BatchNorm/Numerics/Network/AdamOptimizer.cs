@@ -5,9 +5,9 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 
 /// <summary>
 /// Adam (Kingma and Ba 2015, Algorithm 1): m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
-/// w -= lr * m_hat / (sqrt(v_hat) + eps) with m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t). Computed in the
-/// equivalent form of the paper's section 2 (last paragraph) and PyTorch:
-/// w -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps). Moments start at 0.
+/// w -= lr * m_hat / (sqrt(v_hat) + eps) with m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t). Computed, as PyTorch
+/// does, in the algebraically identical form w -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps) (eps is
+/// added after the correction, as in Algorithm 1, not the section 2 variant). Moments start at 0.
 /// </summary>
 internal sealed class AdamOptimizer : MlpOptimizer
 {
@@ -60,12 +60,11 @@ internal sealed class AdamOptimizer : MlpOptimizer
     }
 
     /// <inheritdoc/>
-    protected override void Update(int index, int start, int count)
+    protected override void Update(int index)
     {
         MlpParameter p = Parameters[index];
-        Update(p.Value.AsSpan(start, count), p.Gradient.AsSpan(start, count), _firstMoments[index].AsSpan(start, count),
-            _secondMoments[index].AsSpan(start, count), p.ApplyWeightDecay ? L2Regularization : 0f, _stepSize,
-            _inverseSqrtCorrection2);
+        Update(p.Value, p.Gradient, _firstMoments[index], _secondMoments[index], p.ApplyWeightDecay ? L2Regularization : 0f,
+            _stepSize, _inverseSqrtCorrection2);
     }
 
     private void Update(Span<float> w, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, float decay,

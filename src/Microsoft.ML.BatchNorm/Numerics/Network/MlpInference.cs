@@ -9,6 +9,12 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// </summary>
 internal sealed class MlpInference
 {
+    /// <summary>
+    /// Up to this many rows, each output is a dot product of a row with a weight row: a matrix product would spend
+    /// more time packing the weights than multiplying (single-row prediction is the latency case).
+    /// </summary>
+    private const int DotProductRows = 4;
+
     private readonly MlpNetwork _network;
     private readonly float[][] _weights;
     private readonly float[][] _biases;
@@ -80,7 +86,14 @@ internal sealed class MlpInference
             int inSize = layer.InputSize, outSize = layer.OutputSize;
             Span<float> output = l == layers.Count - 1 ? logits : (l % 2 == 0 ? _bufferA : _bufferB);
             output = output[..(n * outSize)];
-            Sgemm.Multiply(false, true, n, outSize, inSize, 1f, input, inSize, _weights[l], inSize, 0f, output, outSize);
+            if (n <= DotProductRows)
+            {
+                DenseKernels.MultiplyByRows(input, n, inSize, _weights[l], outSize, output);
+            }
+            else
+            {
+                Sgemm.Multiply(false, true, n, outSize, inSize, 1f, input, inSize, _weights[l], inSize, 0f, output, outSize);
+            }
             DenseKernels.AddBias(output, n, outSize, _biases[l], layer.HasRelu);
             input = output;
         }

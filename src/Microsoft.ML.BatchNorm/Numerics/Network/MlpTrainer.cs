@@ -17,7 +17,8 @@ internal static class MlpTrainer
     /// and one optimizer step. After each epoch the validation data, if any, is evaluated in inference mode; with
     /// <see cref="MlpTrainingSettings.EarlyStoppingPatience"/> &gt; 0, training stops after that many epochs without a
     /// lower validation loss and the parameters (and running statistics) of the best epoch are restored. The same
-    /// seed and data give bit-identical weights. Nothing is allocated per mini-batch.
+    /// seed and data give bit-identical weights. The loop allocates nothing per mini-batch: workspaces are sized once
+    /// for the largest mini-batch.
     /// </summary>
     /// <param name="features">rowCount x featureCount, row-major, finite.</param>
     /// <param name="labels">rowCount labels in 0..classCount-1.</param>
@@ -101,14 +102,14 @@ internal static class MlpTrainer
                 try
                 {
                     loss = pass.Forward(n, momentum, out correct);
-                    if (!double.IsFinite(loss)) throw Diverged(epoch, b, $"the loss is {loss}.", null);
+                    if (!double.IsFinite(loss)) throw Diverged(settings, epoch, b, $"the loss is {loss}.", null);
                     pass.Backward(n);
                 }
                 catch (ArgumentException ex)
                 {
                     // The data and shapes were validated above: the batch-norm kernels reject only non-finite
                     // activations, gradients or parameters here, that is, a diverged network.
-                    throw Diverged(epoch, b, ex.Message, ex);
+                    throw Diverged(settings, epoch, b, "activations or gradients became NaN or infinite.", ex);
                 }
                 optimizer.Step();
                 lossSum += loss * n;
@@ -151,14 +152,15 @@ internal static class MlpTrainer
         for (int i = 0; i < state.Count; i++)
             foreach (float value in state[i])
                 if (!float.IsFinite(value))
-                    throw new InvalidOperationException(
-                        "Training diverged: a parameter became NaN or infinite. Lower the learning rate or enable batch normalization.");
+                    throw new InvalidOperationException("Training diverged: a parameter became NaN or infinite. Lower the learning rate" +
+                        (settings.UseBatchNormalization ? "." : " or enable batch normalization."));
         return new MlpTrainingResult(network, history, bestEpoch, stoppedEarly);
     }
 
-    private static InvalidOperationException Diverged(int epoch, int batch, string detail, Exception? inner) =>
-        new($"Training diverged at epoch {epoch}, mini-batch {batch + 1}: {detail} " +
-            "Lower the learning rate or enable batch normalization.", inner);
+    private static InvalidOperationException Diverged(MlpTrainingSettings settings, int epoch, int batch, string detail,
+        Exception? inner) =>
+        new($"Training diverged at epoch {epoch}, mini-batch {batch + 1}: {detail} Lower the learning rate" +
+            (settings.UseBatchNormalization ? "." : " or enable batch normalization."), inner);
 
     private static void CheckData(float[] features, int[] labels, int rowCount, int featureCount, int classCount, string kind)
     {

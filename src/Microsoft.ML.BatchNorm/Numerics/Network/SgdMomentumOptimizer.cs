@@ -35,11 +35,10 @@ internal sealed class SgdMomentumOptimizer : MlpOptimizer
     }
 
     /// <inheritdoc/>
-    protected override void Update(int index, int start, int count)
+    protected override void Update(int index)
     {
         MlpParameter p = Parameters[index];
-        Update(p.Value.AsSpan(start, count), p.Gradient.AsSpan(start, count), _velocities[index].AsSpan(start, count),
-            p.ApplyWeightDecay ? L2Regularization : 0f);
+        Update(p.Value, p.Gradient, _velocities[index], p.ApplyWeightDecay ? L2Regularization : 0f);
     }
 
     private void Update(Span<float> w, ReadOnlySpan<float> grad, Span<float> velocity, float decay)

@@ -40,6 +40,20 @@ public sealed class MlpInferenceTests
             Assert.AreEqual(expected[i], probabilities[i], 1e-5 * expected[i] + 1e-7, $"probability {i}");
         for (int i = 0; i < rows; i++)
             Assert.AreEqual(1.0, probabilities.AsSpan(i * classes, classes).ToArray().Sum(), 1e-5, $"row {i} sums to 1");
+
+        // A few rows at a time take the dot-product path instead of the matrix product: same answers.
+        MlpInference small = network.CreateInference(maxRows: 3);
+        for (int start = 0; start < rows; start += 3)
+        {
+            int n = Math.Min(3, rows - start);
+            var part = new float[n * classes];
+            small.PredictProbabilities(x.AsSpan(start * inputs, n * inputs), n, part);
+            for (int i = 0; i < part.Length; i++)
+            {
+                double e = expected[start * classes + i];
+                Assert.AreEqual(e, part[i], 1e-5 * e + 1e-7, $"rows from {start}: probability {i}");
+            }
+        }
     }
 
     [TestMethod]
