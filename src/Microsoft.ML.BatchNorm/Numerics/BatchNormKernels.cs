@@ -319,12 +319,7 @@ internal static unsafe class BatchNormKernels
             ColumnMoments.Compute(x, n, d, moments, moments + d);
             return;
         }
-        Parallel.For(0, chunks, c =>
-        {
-            BatchNormLoops.ChunkRows(n, chunks, c, out int start, out int rows);
-            double* m = moments + 2L * d * c;
-            ColumnMoments.Compute(x + (long)start * d, rows, d, m, m + d);
-        });
+        ComputeChunkMoments(x, n, d, chunks, moments);
         BatchNormLoops.ChunkRows(n, chunks, 0, out _, out int firstRows);
         for (int j = 0; j < d; j++)
         {
@@ -346,13 +341,27 @@ internal static unsafe class BatchNormKernels
             NormalizeRows(x, y, n, d, mean, scale, beta, relu);
             return;
         }
+        NormalizeChunks(x, y, n, d, mean, scale, beta, relu, chunks);
+    }
+
+    // The Parallel.For calls live in methods of their own: a lambda's captured parameters make the compiler allocate
+    // a closure at the top of the method that declares it, which would cost every single-threaded (small) call too.
+    private static void ComputeChunkMoments(float* x, int n, int d, int chunks, double* moments) =>
+        Parallel.For(0, chunks, c =>
+        {
+            BatchNormLoops.ChunkRows(n, chunks, c, out int start, out int rows);
+            double* m = moments + 2L * d * c;
+            ColumnMoments.Compute(x + (long)start * d, rows, d, m, m + d);
+        });
+
+    private static void NormalizeChunks(float* x, float* y, int n, int d, float* mean, float* scale, float* beta,
+        bool relu, int chunks) =>
         Parallel.For(0, chunks, c =>
         {
             BatchNormLoops.ChunkRows(n, chunks, c, out int start, out int rows);
             long offset = (long)start * d;
             NormalizeRows(x + offset, y + offset, rows, d, mean, scale, beta, relu);
         });
-    }
 
     private static void NormalizeRows(float* x, float* y, int rows, int d, float* mean, float* scale, float* beta,
         bool relu)
@@ -370,18 +379,22 @@ internal static unsafe class BatchNormKernels
             GradientSums(x, y, dy, n, d, mean, relu, sums);
             return;
         }
-        Parallel.For(0, chunks, c =>
-        {
-            BatchNormLoops.ChunkRows(n, chunks, c, out int start, out int rows);
-            long offset = (long)start * d;
-            GradientSums(x + offset, relu ? y + offset : null, dy + offset, rows, d, mean, relu, sums + 3L * d * c);
-        });
+        GradientSumChunks(x, y, dy, n, d, mean, relu, chunks, sums);
         for (int c = 1; c < chunks; c++)
         {
             double* s = sums + 3L * d * c;
             for (int j = 0; j < 3 * d; j++) sums[j] += s[j];
         }
     }
+
+    private static void GradientSumChunks(float* x, float* y, float* dy, int n, int d, float* mean, bool relu,
+        int chunks, double* sums) =>
+        Parallel.For(0, chunks, c =>
+        {
+            BatchNormLoops.ChunkRows(n, chunks, c, out int start, out int rows);
+            long offset = (long)start * d;
+            GradientSums(x + offset, relu ? y + offset : null, dy + offset, rows, d, mean, relu, sums + 3L * d * c);
+        });
 
     private static void GradientSums(float* x, float* y, float* dy, int rows, int d, float* mean, bool relu,
         double* sums)
@@ -399,13 +412,17 @@ internal static unsafe class BatchNormKernels
             InputGradient(x, y, dy, n, d, mean, k, relu, dx);
             return;
         }
+        InputGradientChunks(x, y, dy, n, d, mean, k, relu, chunks, dx);
+    }
+
+    private static void InputGradientChunks(float* x, float* y, float* dy, int n, int d, float* mean, float* k,
+        bool relu, int chunks, float* dx) =>
         Parallel.For(0, chunks, c =>
         {
             BatchNormLoops.ChunkRows(n, chunks, c, out int start, out int rows);
             long offset = (long)start * d;
             InputGradient(x + offset, relu ? y + offset : null, dy + offset, rows, d, mean, k, relu, dx + offset);
         });
-    }
 
     private static void InputGradient(float* x, float* y, float* dy, int rows, int d, float* mean, float* k,
         bool relu, float* dx)
