@@ -1,3 +1,4 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
 using Microsoft.ML.BatchNorm.Benchmarks.Figures;
 using Microsoft.ML.BatchNorm.Benchmarks.Suites;
@@ -5,22 +6,40 @@ using Microsoft.ML.BatchNorm.Benchmarks.Infrastructure;
 
 // Two modes:
 //   dotnet run -c Release -- [BenchmarkDotNet arguments, e.g. --filter *Sgemm*]   full BenchmarkDotNet runs
-//   dotnet run -c Release -- --json [--filter TEXT]...                             short mode: one JSON line per
-//       figure, timed like shared/bench/torch_reference.py and named like its figures (TEXT: part of a name).
+//   dotnet run -c Release -- --json [--filter TEXT]... [--epochs N] [--skip-mlp]   short mode: one JSON line per
+//       figure, timed like shared/bench/torch_reference.py and named like its figures (TEXT: part of a name;
+//       --epochs and --skip-mlp as the script's: MLP epochs per batch size, default 2, and no MLP/predict figures).
+const string Usage = "Usage: --json [--filter TEXT]... [--epochs N (>= 1, default 2)] [--skip-mlp]";
 if (args.Contains("--json"))
 {
     var filters = new List<string>();
+    int epochs = 2;
+    bool skipMlp = false;
     for (int i = 0; i < args.Length; i++)
     {
-        if (args[i] == "--json") continue;
-        if (args[i] == "--filter" && i + 1 < args.Length) filters.Add(args[++i]);
-        else
+        switch (args[i])
         {
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Usage: --json [--filter TEXT]...");
-            return 2;
+            case "--json":
+                break;
+            case "--skip-mlp":
+                skipMlp = true;
+                break;
+            case "--filter" when i + 1 < args.Length:
+                filters.Add(args[++i]);
+                break;
+            case "--epochs" when i + 1 < args.Length:
+                if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out epochs) || epochs < 1)
+                {
+                    Console.Error.WriteLine($"--epochs needs a whole number of at least 1; got '{args[i]}'. {Usage}");
+                    return 2;
+                }
+                break;
+            default:
+                Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. {Usage}");
+                return 2;
         }
     }
-    return ShortRunner.Run(FigureCatalog.All(), filters, Console.Out);
+    return ShortRunner.Run(FigureCatalog.All(epochs, includeMlp: !skipMlp), filters, Console.Out);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(FigureBenchmark).Assembly)

@@ -18,6 +18,15 @@ public abstract class Figure
     /// <summary>Bytes one <see cref="Run"/> call must read plus write at least, or 0 when no bandwidth is reported.</summary>
     public virtual double Bytes => 0;
 
+    /// <summary>Data rows one <see cref="Run"/> call processes, or 0 when no rate in rows/s is reported.</summary>
+    public virtual double Rows => 0;
+
+    /// <summary>
+    /// Timed batches whose median the short mode reports: 7, as the PyTorch script's default (its
+    /// <c>predict_batch/10000</c> uses 5).
+    /// </summary>
+    public virtual int TimedBatches => 7;
+
     /// <summary>Allocates and fills the data (deterministic seeds); called once before timing.</summary>
     public abstract void Setup();
 

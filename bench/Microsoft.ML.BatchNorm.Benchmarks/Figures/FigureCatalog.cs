@@ -46,6 +46,57 @@ public static class FigureCatalog
         yield return new CopyFigure(60000, 784);
     }
 
-    /// <summary>All figures, in the order the short mode prints them.</summary>
-    public static IEnumerable<Figure> All() => Memory().Concat(BatchNorm()).Concat(Gemm());
+    /// <summary>
+    /// The PyTorch script's MLP figures on Fashion-MNIST: <c>mlp_epoch/B=..</c> (with <c>mlp_test_accuracy/B=..</c>)
+    /// for each batch size, trained <paramref name="epochs"/> epochs; <c>predict_batch/10000</c>; <c>predict_row</c>;
+    /// and <c>predict_row/engine</c> (through ML.NET's PredictionEngine). Empty, with a note on stderr, when the
+    /// dataset is not installed.
+    /// </summary>
+    /// <param name="epochs">Epochs per batch size (the script's --epochs; default 2).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="epochs"/> is less than 1.</exception>
+    public static IEnumerable<Figure> Mlp(int epochs = 2)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        return FashionMnistFigures("MLP and prediction", MlpFigures(epochs));
+    }
+
+    /// <summary>
+    /// ML.NET-level figures over the 60000 x 784 Fashion-MNIST training set: Fit and Transform of
+    /// <c>BatchNormalize</c> and of ML.NET's <c>NormalizeMeanVariance</c> (the in-ecosystem peer). Empty, with a note
+    /// on stderr, when the dataset is not installed.
+    /// </summary>
+    public static IEnumerable<Figure> MlNet() => FashionMnistFigures("ML.NET", MlNetFigures());
+
+    /// <summary>All figures, in the order the short mode prints them; the MLP group only when asked for.</summary>
+    /// <param name="epochs">Epochs of the MLP figures.</param>
+    /// <param name="includeMlp">Whether to include <see cref="Mlp"/> (the script's --skip-mlp turns it off).</param>
+    public static IEnumerable<Figure> All(int epochs = 2, bool includeMlp = true) =>
+        Memory().Concat(BatchNorm()).Concat(Gemm()).Concat(MlNet()).Concat(includeMlp ? Mlp(epochs) : []);
+
+    private static IEnumerable<Figure> MlpFigures(int epochs)
+    {
+        foreach (int b in BatchSizes) yield return new MlpEpochFigure(b, epochs);
+        yield return new PredictBatchFigure();
+        yield return new PredictRowFigure();
+        yield return new PredictionEngineFigure();
+    }
+
+    private static IEnumerable<Figure> MlNetFigures()
+    {
+        yield return new MlNetFitFigure("mlnet/batchnormalize_fit", MlNetFigureData.BatchNormalize);
+        yield return new MlNetTransformFigure("mlnet/batchnormalize_transform", MlNetFigureData.BatchNormalize);
+        yield return new MlNetFitFigure("mlnet/normalizemeanvariance_fit", MlNetFigureData.NormalizeMeanVariance);
+        yield return new MlNetTransformFigure("mlnet/normalizemeanvariance_transform", MlNetFigureData.NormalizeMeanVariance);
+    }
+
+    // Checked when the group is enumerated, so that a missing dataset costs only a note and the other groups run.
+    private static IEnumerable<Figure> FashionMnistFigures(string group, IEnumerable<Figure> figures)
+    {
+        IReadOnlyList<string> missing = FashionMnistData.MissingFiles;
+        if (missing.Count == 0) return figures;
+        Console.Error.WriteLine(
+            $"note: skipping the {group} figures: Fashion-MNIST is not installed in {FashionMnistData.Directory} " +
+            $"(missing {string.Join(", ", missing.Select(Path.GetFileName))}; Debian package dataset-fashion-mnist).");
+        return [];
+    }
 }

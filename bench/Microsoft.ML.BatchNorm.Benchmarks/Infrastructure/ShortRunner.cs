@@ -10,13 +10,13 @@ namespace Microsoft.ML.BatchNorm.Benchmarks.Infrastructure;
 /// <summary>
 /// The short mode (<c>--json</c>): times each figure the way shared/bench/torch_reference.py's median_time does
 /// (one warm-up call; double the repetitions until one batch takes at least 0.2 s or exceeds 2^20 calls; then the
-/// median over 7 batches of the time per call) and prints one JSON line per figure:
-/// <c>{"figure": NAME, "seconds": MEDIAN, ...}</c>, with <c>gflops</c> or <c>gbps</c> where the figure has them.
+/// median over <see cref="Figure.TimedBatches"/> batches of the time per call) and prints one JSON line per figure:
+/// <c>{"figure": NAME, "seconds": MEDIAN, ...}</c>, with <c>gflops</c>, <c>gbps</c> or <c>rows_per_s</c> where the
+/// figure has them. An <see cref="ISelfTimedFigure"/> measures itself instead (the MLP epochs and accuracy).
 /// </summary>
 public static class ShortRunner
 {
     private const double MinBatchSeconds = 0.2;
-    private const int Batches = 7;
 
     /// <summary>
     /// Runs the figures whose names contain any of <paramref name="filters"/> (all when none), writing to
@@ -45,15 +45,13 @@ public static class ShortRunner
             figure.Setup();
             try
             {
-                (double seconds, long repetitions) = MedianTime(figure.Run);
-                Emit(output, writer =>
-                {
-                    writer.WriteString("figure", figure.Name);
-                    writer.WriteNumber("seconds", seconds);
-                    if (figure.Flops > 0) writer.WriteNumber("gflops", Math.Round(figure.Flops / seconds / 1e9, 2));
-                    if (figure.Bytes > 0) writer.WriteNumber("gbps", Math.Round(figure.Bytes / seconds / 1e9, 2));
-                    writer.WriteNumber("repetitions", repetitions);
-                });
+                IReadOnlyList<FigureResult> results = figure is ISelfTimedFigure selfTimed ? selfTimed.Measure() : [Time(figure)];
+                foreach (FigureResult result in results)
+                    Emit(output, writer =>
+                    {
+                        writer.WriteString("figure", result.Name);
+                        foreach ((string key, double value) in result.Numbers) writer.WriteNumber(key, value);
+                    });
             }
             finally
             {
@@ -64,11 +62,28 @@ public static class ShortRunner
         return 0;
     }
 
-    /// <summary>Median seconds per call of <paramref name="action"/>, and the calls per timed batch.</summary>
+    /// <summary>The median time per call of <see cref="Figure.Run"/> and the rates derived from it.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="figure"/> is null.</exception>
+    public static FigureResult Time(Figure figure)
+    {
+        ArgumentNullException.ThrowIfNull(figure);
+        (double seconds, long repetitions) = MedianTime(figure.Run, figure.TimedBatches);
+        var numbers = new List<(string, double)> { ("seconds", seconds) };
+        if (figure.Flops > 0) numbers.Add(("gflops", Math.Round(figure.Flops / seconds / 1e9, 2)));
+        if (figure.Bytes > 0) numbers.Add(("gbps", Math.Round(figure.Bytes / seconds / 1e9, 2)));
+        if (figure.Rows > 0) numbers.Add(("rows_per_s", Math.Round(figure.Rows / seconds)));
+        numbers.Add(("repetitions", repetitions));
+        return FigureResult.Of(figure.Name, [.. numbers]);
+    }
+
+    /// <summary>Median seconds per call of <paramref name="action"/> over <paramref name="batches"/> timed batches,
+    /// and the calls per timed batch.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="action"/> is null.</exception>
-    public static (double Seconds, long Repetitions) MedianTime(Action action)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batches"/> is less than 1.</exception>
+    public static (double Seconds, long Repetitions) MedianTime(Action action, int batches = 7)
     {
         ArgumentNullException.ThrowIfNull(action);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batches, 1);
         action();
         long repetitions = 1;
         while (true)
@@ -78,10 +93,11 @@ public static class ShortRunner
             repetitions *= 2;
         }
 
-        var perCall = new double[Batches];
-        for (int i = 0; i < Batches; i++) perCall[i] = TimeBatch(action, repetitions) / repetitions;
+        var perCall = new double[batches];
+        for (int i = 0; i < batches; i++) perCall[i] = TimeBatch(action, repetitions) / repetitions;
         Array.Sort(perCall);
-        return (perCall[Batches / 2], repetitions);
+        // statistics.median: the mean of the two middle values for an even count.
+        return (batches % 2 == 1 ? perCall[batches / 2] : (perCall[batches / 2 - 1] + perCall[batches / 2]) / 2, repetitions);
     }
 
     private static double TimeBatch(Action action, long repetitions)

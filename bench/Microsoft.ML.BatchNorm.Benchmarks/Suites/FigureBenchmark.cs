@@ -53,3 +53,20 @@ public class MemoryBenchmarks : FigureBenchmark
     /// <inheritdoc/>
     protected override IEnumerable<Figure> CreateFigures() => FigureCatalog.Memory();
 }
+
+/// <summary>
+/// The MLP figures on Fashion-MNIST: one training epoch per call (fresh network) at each batch size, and the
+/// prediction figures (batch of 10000, one row, one row through ML.NET's PredictionEngine).
+/// </summary>
+public class MlpBenchmarks : FigureBenchmark
+{
+    /// <inheritdoc/>
+    protected override IEnumerable<Figure> CreateFigures() => FigureCatalog.Mlp(epochs: 1);
+}
+
+/// <summary>BatchNormalize and NormalizeMeanVariance Fit and Transform over Fashion-MNIST (GB/s column).</summary>
+public class MlNetBenchmarks : FigureBenchmark
+{
+    /// <inheritdoc/>
+    protected override IEnumerable<Figure> CreateFigures() => FigureCatalog.MlNet();
+}

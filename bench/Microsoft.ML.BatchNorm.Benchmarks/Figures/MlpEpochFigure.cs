@@ -1,0 +1,98 @@
+using Microsoft.ML.BatchNorm.Numerics;
+using Microsoft.ML.BatchNorm.Samples.Data;
+
+namespace Microsoft.ML.BatchNorm.Benchmarks.Figures;
+
+/// <summary>
+/// One training epoch of the PyTorch script's MLP on Fashion-MNIST, <c>mlp_epoch/B=..</c>: 784 -> 256 -> BN -> ReLU
+/// -> 128 -> BN -> ReLU -> 10, softmax cross-entropy, Adam with learning rate 1e-3, the 60000 training rows shuffled
+/// every epoch, mini-batches of <paramref name="batchSize"/>, through <see cref="MlpTrainer.Train"/> directly (no
+/// ML.NET data view). The short mode trains <paramref name="epochs"/> epochs of one network, reports the median epoch
+/// time (<see cref="MlpEpochSummary.Elapsed"/>: shuffle, gathers, forward, backward and optimizer steps; no
+/// validation) and then <c>mlp_test_accuracy/B=..</c>, the inference-mode accuracy on the 10000 test rows.
+/// BenchmarkDotNet times one call of <see cref="Run"/>: a fresh network trained for one epoch.
+/// </summary>
+/// <remarks>
+/// One difference from the PyTorch model: the hidden dense layers have no bias, since batch normalization's beta
+/// replaces it (Ioffe and Szegedy 2015, section 3.2); it saves a few additions per row, nothing measurable.
+/// </remarks>
+/// <param name="batchSize">Rows per mini-batch (&gt;= 2).</param>
+/// <param name="epochs">Epochs the short mode trains (&gt;= 1), the PyTorch script's <c>--epochs</c>.</param>
+public sealed class MlpEpochFigure(int batchSize, int epochs) : Figure, ISelfTimedFigure
+{
+    private LabeledDataset? _train, _test;
+
+    /// <inheritdoc/>
+    public override string Name => $"mlp_epoch/B={batchSize}";
+
+    /// <summary>The training rows of one epoch.</summary>
+    public override double Rows => _train?.Count ?? 60000;
+
+    /// <inheritdoc/>
+    public override void Setup()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
+        _train = FashionMnistData.Train;
+        _test = FashionMnistData.Test;
+    }
+
+    /// <inheritdoc/>
+    public override void Run() => Train(1, null);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<FigureResult> Measure()
+    {
+        var epochSeconds = new List<double>(epochs);
+        MlpNetwork network = Train(epochs, summary => epochSeconds.Add(summary.Elapsed.TotalSeconds));
+        double median = Median(epochSeconds);
+        double accuracy = TestAccuracy(network);
+        return
+        [
+            FigureResult.Of(Name, ("seconds", median), ("rows_per_s", Math.Round(Rows / median)), ("epochs", epochs)),
+            FigureResult.Of($"mlp_test_accuracy/B={batchSize}", ("value", accuracy), ("epochs", epochs)),
+        ];
+    }
+
+    /// <inheritdoc/>
+    public override void Cleanup() => (_train, _test) = (null, null);
+
+    private MlpNetwork Train(int epochCount, Action<MlpEpochSummary>? onEpoch)
+    {
+        LabeledDataset train = _train ?? throw new InvalidOperationException("Setup was not called.");
+        var settings = new MlpTrainingSettings
+        {
+            HiddenSizes = [256, 128],
+            UseBatchNormalization = true,
+            Epochs = epochCount,
+            BatchSize = batchSize,
+            Optimizer = MlpOptimizerKind.Adam,
+            LearningRate = 1e-3f,
+            Seed = 0,
+        };
+        return MlpTrainer.Train(train.Features, train.Labels, train.Count, train.FeatureCount, train.ClassCount,
+            validation: null, settings, onEpoch, CancellationToken.None).Network;
+    }
+
+    private double TestAccuracy(MlpNetwork network)
+    {
+        LabeledDataset test = _test ?? throw new InvalidOperationException("Setup was not called.");
+        MlpInference inference = network.CreateInference(test.Count);
+        var probabilities = new float[test.Count * test.ClassCount];
+        inference.PredictProbabilities(test.Features, test.Count, probabilities);
+        int correct = 0;
+        for (int i = 0; i < test.Count; i++)
+        {
+            ReadOnlySpan<float> row = probabilities.AsSpan(i * test.ClassCount, test.ClassCount);
+            if (System.Numerics.Tensors.TensorPrimitives.IndexOfMax(row) == test.Labels[i]) correct++;
+        }
+        return (double)correct / test.Count;
+    }
+
+    // statistics.median: the middle value, or the mean of the two middle ones.
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        int middle = values.Count / 2;
+        return values.Count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+    }
+}
