@@ -7,8 +7,14 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// pass. Holds its own folded copy and workspace: not thread-safe, use one per thread. Later changes to the network's
 /// parameters are not seen (the trainer refreshes its own instance).
 /// </summary>
-internal sealed class MlpInference
+internal sealed unsafe class MlpInference
 {
+    /// <summary>
+    /// Large calls are cut into tiles of this many rows, each run through every layer on one core: the activations of
+    /// a tile stay in cache and the cores do not meet at a fork/join per layer.
+    /// </summary>
+    private const int TileRows = 128;
+
     /// <summary>
     /// Up to this many rows, each output is a dot product of a row with a weight row: a matrix product would spend
     /// more time packing the weights than multiplying (single-row prediction is the latency case).
@@ -78,21 +84,49 @@ internal sealed class MlpInference
             throw new ArgumentException($"The output has {logits.Length} elements; {n} rows of {ClassCount} classes need {(long)n * ClassCount}.", nameof(logits));
         if (n == 0) return;
 
+        if (n >= 2 * TileRows && Environment.ProcessorCount > 1)
+        {
+            fixed (float* px = x)
+            fixed (float* pl = logits)
+                ForwardTiles(px, pl, n);
+            return;
+        }
+        Forward(x, n, logits, 0, Environment.ProcessorCount);
+    }
+
+    private void ForwardTiles(float* x, float* logits, int n)
+    {
+        int tiles = (n + TileRows - 1) / TileRows, inSize = InputSize, classes = ClassCount;
+        Parallel.For(0, tiles, t =>
+        {
+            int start = t * TileRows, rows = Math.Min(TileRows, n - start);
+            Forward(new ReadOnlySpan<float>(x + (long)start * inSize, rows * inSize), rows,
+                new Span<float>(logits + (long)start * classes, rows * classes), start, maxThreads: 1);
+        });
+    }
+
+    // Runs n rows through every layer; the activations use rows [bufferRow, bufferRow + n) of the workspace, so
+    // tiles running at the same time never share memory.
+    private void Forward(ReadOnlySpan<float> x, int n, Span<float> logits, int bufferRow, int maxThreads)
+    {
         IReadOnlyList<MlpLayer> layers = _network.Layers;
+        long offset = (long)bufferRow * _network.MaxWidth;
         ReadOnlySpan<float> input = x;
         for (int l = 0; l < layers.Count; l++)
         {
             MlpLayer layer = layers[l];
             int inSize = layer.InputSize, outSize = layer.OutputSize;
-            Span<float> output = l == layers.Count - 1 ? logits : (l % 2 == 0 ? _bufferA : _bufferB);
-            output = output[..(n * outSize)];
+            Span<float> output = l == layers.Count - 1
+                ? logits[..(n * outSize)]
+                : (l % 2 == 0 ? _bufferA : _bufferB).AsSpan((int)offset, n * outSize);
             if (n <= DotProductRows)
             {
                 DenseKernels.MultiplyByRows(input, n, inSize, _weights[l], outSize, output);
             }
             else
             {
-                Sgemm.Multiply(false, true, n, outSize, inSize, 1f, input, inSize, _weights[l], inSize, 0f, output, outSize);
+                Sgemm.Multiply(false, true, n, outSize, inSize, 1f, input, inSize, _weights[l], inSize, 0f, output, outSize,
+                    SgemmKernels.Best, maxThreads);
             }
             DenseKernels.AddBias(output, n, outSize, _biases[l], layer.HasRelu);
             input = output;
