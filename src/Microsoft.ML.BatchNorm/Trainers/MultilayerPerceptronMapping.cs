@@ -46,19 +46,7 @@ internal sealed class MultilayerPerceptronMapping : AppendedColumnsMapping
             features(ref buffer);
             if (buffer.Length != inputSize)
                 throw new InvalidOperationException($"Feature column '{name}' row {input.Position} has {buffer.Length} values; the model expects {inputSize}.");
-            if (buffer.IsDense)
-            {
-                buffer.GetValues().CopyTo(dense);
-            }
-            else
-            {
-                Array.Clear(dense);
-                var values = buffer.GetValues();
-                var indices = buffer.GetIndices();
-                for (int k = 0; k < values.Length; k++)
-                    dense[indices[k]] = values[k];
-            }
-            inference.PredictProbabilities(dense, 1, probabilities);
+            inference.PredictProbabilities(DenseValues.Of(buffer, dense), 1, probabilities);
             scoredPosition = input.Position;
         }
 

@@ -55,18 +55,7 @@ internal sealed class TrainingData
                     inChunk = 0;
                 }
                 var row = chunk.AsSpan(inChunk * featureCount, featureCount);
-                if (buffer.IsDense)
-                {
-                    buffer.GetValues().CopyTo(row);
-                }
-                else
-                {
-                    row.Clear();
-                    var values = buffer.GetValues();
-                    var indices = buffer.GetIndices();
-                    for (int k = 0; k < values.Length; k++)
-                        row[indices[k]] = values[k];
-                }
+                DenseValues.CopyTo(buffer, row);
                 int bad = FirstNonFinite(row);
                 if (bad >= 0)
                     throw new InvalidOperationException(

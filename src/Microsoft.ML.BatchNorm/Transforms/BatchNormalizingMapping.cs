@@ -69,20 +69,7 @@ internal sealed class BatchNormalizingMapping : AppendedColumnsMapping
             source(ref buffer);
             if (buffer.Length != size)
                 throw new InvalidOperationException($"Column '{name}' row {input.Position} has {buffer.Length} slots; expected {size}.");
-            ReadOnlySpan<float> x;
-            if (buffer.IsDense)
-            {
-                x = buffer.GetValues();
-            }
-            else
-            {
-                Array.Clear(dense);
-                var values = buffer.GetValues();
-                var indices = buffer.GetIndices();
-                for (int k = 0; k < values.Length; k++)
-                    dense[indices[k]] = values[k];
-                x = dense;
-            }
+            ReadOnlySpan<float> x = DenseValues.Of(buffer, dense);
             var editor = VBufferEditor.Create(ref value, size);
             BatchNormKernels.Normalize(x, 1, size, mean, scale, beta, false, editor.Values);
             value = editor.Commit();
