@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 
 namespace Microsoft.ML.BatchNorm.Numerics;
@@ -64,52 +63,39 @@ internal static unsafe class BatchNormKernels
 
         int chunks = BatchNormLoops.ChunkCount(n, d);
         int momentsLength = 2 * d * chunks;
-        double[]? rentedMoments = null;
-        float[]? rentedVectors = null;
-        Span<double> moments = momentsLength <= StackScratch
-            ? stackalloc double[momentsLength]
-            : (rentedMoments = ArrayPool<double>.Shared.Rent(momentsLength)).AsSpan(0, momentsLength);
+        using var moments = new ScratchSpan<double>(momentsLength <= StackScratch ? stackalloc double[momentsLength] : default, momentsLength);
         // mean, scale (gamma * invStd), shift and invStd as floats for the output pass and the outputs.
-        Span<float> vectors = 4 * d <= StackScratch
-            ? stackalloc float[4 * d]
-            : (rentedVectors = ArrayPool<float>.Shared.Rent(4 * d)).AsSpan(0, 4 * d);
-        try
+        using var scratch = new ScratchSpan<float>(4 * d <= StackScratch ? stackalloc float[4 * d] : default, 4 * d);
+        Span<float> vectors = scratch.Span;
+        fixed (float* px = x, py = y, pv = vectors)
+        fixed (double* pm = moments.Span)
         {
-            fixed (float* px = x, py = y, pv = vectors)
-            fixed (double* pm = moments)
+            BatchMoments(px, n, d, chunks, pm);
+            Span<float> mean = vectors[..d], scale = vectors[d..(2 * d)], shift = vectors[(2 * d)..(3 * d)];
+            Span<float> inverse = vectors[(3 * d)..];
+            // Check everything before writing any output.
+            for (int j = 0; j < d; j++)
             {
-                BatchMoments(px, n, d, chunks, pm);
-                Span<float> mean = vectors[..d], scale = vectors[d..(2 * d)], shift = vectors[(2 * d)..(3 * d)];
-                Span<float> inverse = vectors[(3 * d)..];
-                // Check everything before writing any output.
-                for (int j = 0; j < d; j++)
-                {
-                    double mu = pm[j], variance = Math.Max(0.0, pm[d + j] / n);
-                    if (!double.IsFinite(mu) || !double.IsFinite(variance) || !float.IsFinite((float)variance))
-                        throw new ArgumentException($"x has a non-finite value, or values too large for float statistics, in feature {j}.", nameof(x));
-                    double inv = 1.0 / Math.Sqrt(variance + epsilon), s = gamma[j] * inv;
-                    if (!float.IsFinite((float)s))
-                        throw new ArgumentException($"gamma[{j}] = {gamma[j]} gives a non-finite scale.", nameof(gamma));
-                    if (!float.IsFinite(beta[j]))
-                        throw new ArgumentException($"beta[{j}] = {beta[j]} is not finite.", nameof(beta));
-                    mean[j] = (float)mu;
-                    scale[j] = (float)s;
-                    inverse[j] = (float)inv;
-                    // y = (x - mean_f) * scale + beta - (mu - mean_f) * scale: the float rounding of the mean
-                    // (up to half an ulp of |mean|, large next to a small spread) is folded into the shift.
-                    shift[j] = (float)(beta[j] - (mu - mean[j]) * s);
-                }
-                mean.CopyTo(batchMean);
-                inverse.CopyTo(inverseStd);
-                for (int j = 0; j < d; j++)
-                    batchVariance[j] = (float)Math.Max(0.0, pm[d + j] / n);
-                NormalizeParallel(px, py, n, d, pv, pv + d, pv + 2 * d, applyRelu, chunks);
+                double mu = pm[j], variance = Math.Max(0.0, pm[d + j] / n);
+                if (!double.IsFinite(mu) || !double.IsFinite(variance) || !float.IsFinite((float)variance))
+                    throw new ArgumentException($"x has a non-finite value, or values too large for float statistics, in feature {j}.", nameof(x));
+                double inv = 1.0 / Math.Sqrt(variance + epsilon), s = gamma[j] * inv;
+                if (!float.IsFinite((float)s))
+                    throw new ArgumentException($"gamma[{j}] = {gamma[j]} gives a non-finite scale.", nameof(gamma));
+                if (!float.IsFinite(beta[j]))
+                    throw new ArgumentException($"beta[{j}] = {beta[j]} is not finite.", nameof(beta));
+                mean[j] = (float)mu;
+                scale[j] = (float)s;
+                inverse[j] = (float)inv;
+                // y = (x - mean_f) * scale + beta - (mu - mean_f) * scale: the float rounding of the mean
+                // (up to half an ulp of |mean|, large next to a small spread) is folded into the shift.
+                shift[j] = (float)(beta[j] - (mu - mean[j]) * s);
             }
-        }
-        finally
-        {
-            if (rentedMoments != null) ArrayPool<double>.Shared.Return(rentedMoments);
-            if (rentedVectors != null) ArrayPool<float>.Shared.Return(rentedVectors);
+            mean.CopyTo(batchMean);
+            inverse.CopyTo(inverseStd);
+            for (int j = 0; j < d; j++)
+                batchVariance[j] = (float)Math.Max(0.0, pm[d + j] / n);
+            NormalizeParallel(px, py, n, d, pv, pv + d, pv + 2 * d, applyRelu, chunks);
         }
     }
 
@@ -158,52 +144,38 @@ internal static unsafe class BatchNormKernels
 
         int chunks = BatchNormLoops.ChunkCount(n, d);
         int sumsLength = 3 * d * chunks;
-        double[]? rentedSums = null;
-        float[]? rentedVectors = null;
-        Span<double> sums = sumsLength <= StackScratch
-            ? stackalloc double[sumsLength]
-            : (rentedSums = ArrayPool<double>.Shared.Rent(sumsLength)).AsSpan(0, sumsLength);
-        Span<float> k = 4 * d <= StackScratch
-            ? stackalloc float[4 * d]
-            : (rentedVectors = ArrayPool<float>.Shared.Rent(4 * d)).AsSpan(0, 4 * d);
-        try
+        using var sums = new ScratchSpan<double>(sumsLength <= StackScratch ? stackalloc double[sumsLength] : default, sumsLength);
+        using var k = new ScratchSpan<float>(4 * d <= StackScratch ? stackalloc float[4 * d] : default, 4 * d);
+        fixed (float* px = x, py = y, pdy = dy, pdx = dx, pMean = batchMean, pk = k.Span)
+        fixed (double* ps = sums.Span)
         {
-            fixed (float* px = x, py = y, pdy = dy, pdx = dx, pMean = batchMean, pk = k)
-            fixed (double* ps = sums)
+            GradientSumsParallel(px, applyRelu ? py : null, pdy, n, d, pMean, applyRelu, chunks, ps);
+            // dx = k1 * (g - dBeta / n) + k2 * (x - mean - r), with k1 = gamma * invStd and
+            // k2 = -k1 * invStd * dGamma / n: the paper's dx with xhat expanded, one fused pass.
+            // r = sum(x - mean) / n is what the float rounding of batchMean left of the exact mean: taking it
+            // out keeps xhat (and so dGamma and dx) accurate when |mean| is large next to the spread.
+            for (int j = 0; j < d; j++)
             {
-                GradientSumsParallel(px, applyRelu ? py : null, pdy, n, d, pMean, applyRelu, chunks, ps);
-                // dx = k1 * (g - dBeta / n) + k2 * (x - mean - r), with k1 = gamma * invStd and
-                // k2 = -k1 * invStd * dGamma / n: the paper's dx with xhat expanded, one fused pass.
-                // r = sum(x - mean) / n is what the float rounding of batchMean left of the exact mean: taking it
-                // out keeps xhat (and so dGamma and dx) accurate when |mean| is large next to the spread.
-                for (int j = 0; j < d; j++)
-                {
-                    double invStd = inverseStd[j];
-                    if (!(invStd > 0) || !double.IsFinite(invStd))
-                        throw new ArgumentException($"inverseStd[{j}] = {inverseStd[j]} is not a finite positive number.", nameof(inverseStd));
-                    double sumG = ps[j], residual = ps[2 * d + j] / n, gammaInvStd = gamma[j] * invStd;
-                    double dGammaJ = (ps[d + j] - residual * sumG) * invStd;
-                    double k1 = gammaInvStd, k2 = -gammaInvStd * invStd * dGammaJ / n, gMean = sumG / n;
-                    if (!float.IsFinite((float)sumG) || !float.IsFinite((float)dGammaJ) || !float.IsFinite((float)k1)
-                        || !float.IsFinite((float)k2) || !double.IsFinite(residual))
-                        throw new ArgumentException($"The gradients of feature {j} are not finite: dy, x, gamma or batchMean has a non-finite (or overflowing) value there.", nameof(dy));
-                    pk[j] = (float)k1;
-                    pk[d + j] = (float)k2;
-                    pk[2 * d + j] = (float)gMean;
-                    pk[3 * d + j] = (float)residual;
-                }
-                for (int j = 0; j < d; j++)
-                {
-                    dBeta[j] = (float)ps[j];
-                    dGamma[j] = (float)((ps[d + j] - ps[2 * d + j] / n * ps[j]) * inverseStd[j]);
-                }
-                InputGradientParallel(px, applyRelu ? py : null, pdy, n, d, pMean, pk, applyRelu, chunks, pdx);
+                double invStd = inverseStd[j];
+                if (!(invStd > 0) || !double.IsFinite(invStd))
+                    throw new ArgumentException($"inverseStd[{j}] = {inverseStd[j]} is not a finite positive number.", nameof(inverseStd));
+                double sumG = ps[j], residual = ps[2 * d + j] / n, gammaInvStd = gamma[j] * invStd;
+                double dGammaJ = (ps[d + j] - residual * sumG) * invStd;
+                double k1 = gammaInvStd, k2 = -gammaInvStd * invStd * dGammaJ / n, gMean = sumG / n;
+                if (!float.IsFinite((float)sumG) || !float.IsFinite((float)dGammaJ) || !float.IsFinite((float)k1)
+                    || !float.IsFinite((float)k2) || !double.IsFinite(residual))
+                    throw new ArgumentException($"The gradients of feature {j} are not finite: dy, x, gamma or batchMean has a non-finite (or overflowing) value there.", nameof(dy));
+                pk[j] = (float)k1;
+                pk[d + j] = (float)k2;
+                pk[2 * d + j] = (float)gMean;
+                pk[3 * d + j] = (float)residual;
             }
-        }
-        finally
-        {
-            if (rentedSums != null) ArrayPool<double>.Shared.Return(rentedSums);
-            if (rentedVectors != null) ArrayPool<float>.Shared.Return(rentedVectors);
+            for (int j = 0; j < d; j++)
+            {
+                dBeta[j] = (float)ps[j];
+                dGamma[j] = (float)((ps[d + j] - ps[2 * d + j] / n * ps[j]) * inverseStd[j]);
+            }
+            InputGradientParallel(px, applyRelu ? py : null, pdy, n, d, pMean, pk, applyRelu, chunks, pdx);
         }
     }
 

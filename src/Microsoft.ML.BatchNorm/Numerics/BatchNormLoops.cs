@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -80,19 +79,9 @@ internal static unsafe class BatchNormLoops
         double* sumG, double* sumGX, double* sumX) where TAct : struct, IActivation
     {
         int length = 3 * d;
-        float[]? rented = null;
-        Span<float> scratch = length <= StackFloats
-            ? stackalloc float[length]
-            : (rented = ArrayPool<float>.Shared.Rent(length)).AsSpan(0, length);
-        try
-        {
-            fixed (float* f = scratch)
-                GradientSumsCore<TAct>(x, y, dy, rows, d, mean, sumG, sumGX, sumX, f, f + d, f + 2 * d);
-        }
-        finally
-        {
-            if (rented != null) ArrayPool<float>.Shared.Return(rented);
-        }
+        using var scratch = new ScratchSpan<float>(length <= StackFloats ? stackalloc float[length] : default, length);
+        fixed (float* f = scratch.Span)
+            GradientSumsCore<TAct>(x, y, dy, rows, d, mean, sumG, sumGX, sumX, f, f + d, f + 2 * d);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

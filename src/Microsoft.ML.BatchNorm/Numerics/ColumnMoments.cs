@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -40,19 +39,9 @@ internal static unsafe class ColumnMoments
     public static void Compute(float* x, int rows, int d, double* mean, double* m2)
     {
         int length = 3 * d;
-        float[]? rented = null;
-        Span<float> scratch = length <= StackFloats
-            ? stackalloc float[length]
-            : (rented = ArrayPool<float>.Shared.Rent(length)).AsSpan(0, length);
-        try
-        {
-            fixed (float* s = scratch)
-                Compute(x, rows, d, mean, m2, s, s + d, s + 2 * d);
-        }
-        finally
-        {
-            if (rented != null) ArrayPool<float>.Shared.Return(rented);
-        }
+        using var scratch = new ScratchSpan<float>(length <= StackFloats ? stackalloc float[length] : default, length);
+        fixed (float* s = scratch.Span)
+            Compute(x, rows, d, mean, m2, s, s + d, s + 2 * d);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
