@@ -104,27 +104,7 @@ public sealed class KeyToValueMappingTransformer : ITransformer
             ulong k = Convert.ToUInt64(key);
             return k >= 1 && k <= (ulong)table.Length ? table[k - 1] : missing;
         }
-        if (source.Type is VectorDataViewType)
-        {
-            var get = row.GetGetter<VBuffer<TKey>>(source);
-            VBuffer<TKey> buffer = default;
-            return (ValueGetter<VBuffer<TValue>>)((ref VBuffer<TValue> dst) =>
-            {
-                get(ref buffer);
-                var editor = VBufferEditor.Create(ref dst, buffer.Length);
-                int j = 0;
-                foreach (var key in buffer.DenseValues())
-                    editor.Values[j++] = Map(key);
-                dst = editor.Commit();
-            });
-        }
-        var getScalar = row.GetGetter<TKey>(source);
-        TKey scalar = default!;
-        return (ValueGetter<TValue>)((ref TValue dst) =>
-        {
-            getScalar(ref scalar);
-            dst = Map(scalar);
-        });
+        return ElementwiseGetter.Create<TKey, TValue>(row, source, Map);
     }
 
     /// <summary>The input schema plus the value columns.</summary>

@@ -73,27 +73,7 @@ public sealed class ValueToKeyMappingTransformer : ITransformer
         for (int k = 0; k < terms.Length; k++)
             map[terms[k]] = (uint)(k + 1);
         uint Lookup(T value) => !KeyTerms.IsMissing(value) && map.TryGetValue(value, out uint key) ? key : 0;
-        if (source.Type is VectorDataViewType)
-        {
-            var get = row.GetGetter<VBuffer<T>>(source);
-            VBuffer<T> buffer = default;
-            return (ValueGetter<VBuffer<uint>>)((ref VBuffer<uint> dst) =>
-            {
-                get(ref buffer);
-                var editor = VBufferEditor.Create(ref dst, buffer.Length);
-                int j = 0;
-                foreach (var value in buffer.DenseValues())
-                    editor.Values[j++] = Lookup(value);
-                dst = editor.Commit();
-            });
-        }
-        var getScalar = row.GetGetter<T>(source);
-        T scalar = default!;
-        return (ValueGetter<uint>)((ref uint dst) =>
-        {
-            getScalar(ref scalar);
-            dst = Lookup(scalar);
-        });
+        return ElementwiseGetter.Create<T, uint>(row, source, Lookup);
     }
 
     /// <summary>The input schema plus the key columns.</summary>
