@@ -1,3 +1,5 @@
+using Microsoft.ML.Data;
+
 namespace Microsoft.ML;
 
 /// <summary>A component whose state can be written by <c>MLContext.Model.Save</c>.</summary>
@@ -32,20 +34,4 @@ public interface IEstimator<out TTransformer>
 
     /// <summary>The output shape for input of shape <paramref name="inputSchema"/>.</summary>
     SchemaShape GetOutputSchema(SchemaShape inputSchema);
-}
-
-/// <summary>Maps an input row to an output row (used by prediction engines).</summary>
-public interface IRowToRowMapper
-{
-    /// <summary>The input schema the mapper is bound to.</summary>
-    DataViewSchema InputSchema { get; }
-
-    /// <summary>The output schema.</summary>
-    DataViewSchema OutputSchema { get; }
-
-    /// <summary>The input columns needed to compute <paramref name="dependingColumns"/> of the output.</summary>
-    IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns);
-
-    /// <summary>An output row computed live from <paramref name="input"/>, with <paramref name="activeColumns"/> active.</summary>
-    DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns);
 }

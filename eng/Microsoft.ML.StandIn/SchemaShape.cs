@@ -14,13 +14,13 @@ public sealed class SchemaShape : IReadOnlyList<SchemaShape.Column>
 
     /// <summary>Creates a shape from columns (obtained from other shapes: the column constructor is internal).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="columns"/> is null.</exception>
-    /// <exception cref="ArgumentException">A column is default-initialized.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is default-initialized.</exception>
     public SchemaShape(IEnumerable<Column> columns)
     {
         ArgumentNullException.ThrowIfNull(columns);
         _columns = columns.ToArray();
         if (_columns.Any(c => !c.IsValid))
-            throw new ArgumentException("Some items are not initialized properly.", nameof(columns));
+            throw new ArgumentOutOfRangeException(nameof(columns), "Some items are not initialized properly.");
     }
 
     /// <summary>Number of columns.</summary>

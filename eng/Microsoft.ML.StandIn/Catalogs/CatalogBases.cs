@@ -9,15 +9,16 @@ public abstract class TrainCatalogBase
     }
 
     internal MLContext Context { get; }
-}
 
-/// <summary>Base of the nested "Trainers" catalogs that extension methods attach to (constructor not public).</summary>
-public abstract class CatalogInstantiatorBase
-{
-    private protected CatalogInstantiatorBase(TrainCatalogBase owner)
+    /// <summary>Base of the nested "Trainers" catalogs that extension methods attach to (nested here and constructor
+    /// not public, as in ML.NET).</summary>
+    public abstract class CatalogInstantiatorBase
     {
-        Owner = owner;
-    }
+        private protected CatalogInstantiatorBase(TrainCatalogBase owner)
+        {
+            Owner = owner;
+        }
 
-    internal TrainCatalogBase Owner { get; }
+        internal TrainCatalogBase Owner { get; }
+    }
 }

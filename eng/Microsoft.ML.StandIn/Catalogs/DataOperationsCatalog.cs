@@ -13,20 +13,20 @@ public sealed class DataOperationsCatalog
         _context = context;
     }
 
-    /// <summary>A train set and a test set.</summary>
-    public sealed class TrainTestData
+    /// <summary>A train set and a test set (a struct with read-only fields, as in ML.NET).</summary>
+    public struct TrainTestData
     {
+        /// <summary>The training rows.</summary>
+        public readonly IDataView TrainSet;
+
+        /// <summary>The test rows.</summary>
+        public readonly IDataView TestSet;
+
         internal TrainTestData(IDataView trainSet, IDataView testSet)
         {
             TrainSet = trainSet;
             TestSet = testSet;
         }
-
-        /// <summary>The training rows.</summary>
-        public IDataView TrainSet { get; }
-
-        /// <summary>The test rows.</summary>
-        public IDataView TestSet { get; }
     }
 
     /// <summary>A lazy view of <paramref name="data"/>: one column per public field/property of <typeparamref name="TRow"/>
@@ -93,45 +93,49 @@ public sealed class DataOperationsCatalog
 
     /// <summary>The first <paramref name="count"/> rows (lazy).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive (as in ML.NET).</exception>
     public IDataView TakeRows(IDataView input, long count)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (count < 0)
-            throw new ArgumentOutOfRangeException(nameof(count), "Must be non-negative.");
+        if (count <= 0)
+            throw new ArgumentOutOfRangeException(nameof(count), "Must be greater than zero.");
         return new RowFilterDataView(input, () => _ => true, count);
     }
 
     /// <summary>The rows after the first <paramref name="count"/> (lazy).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive (as in ML.NET).</exception>
     public IDataView SkipRows(IDataView input, long count)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (count < 0)
-            throw new ArgumentOutOfRangeException(nameof(count), "Must be non-negative.");
+        if (count <= 0)
+            throw new ArgumentOutOfRangeException(nameof(count), "Must be greater than zero.");
         return new RowFilterDataView(input, () => i => i >= count);
     }
 
     /// <summary>The rows in a random order fixed by <paramref name="seed"/> (drawn from the context when null). The
     /// stand-in reads all rows into memory and permutes them, so the pool size does not matter.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="shufflePoolSize"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="shufflePoolSize"/> is not positive (as in ML.NET).</exception>
     public IDataView ShuffleRows(IDataView input, int? seed = null, int shufflePoolSize = 1000, bool shuffleSource = true)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (shufflePoolSize < 0)
-            throw new ArgumentOutOfRangeException(nameof(shufflePoolSize), "Must be non-negative.");
+        if (shufflePoolSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(shufflePoolSize), "Must be positive.");
         var all = InMemoryDataView.Materialize(input);
         var shuffled = InMemoryDataView.Materialize(all, new Random(seed ?? _context.NextSeed()));
         return shuffled;
     }
 
-    /// <summary>Reads every row into memory once (the result can be cursored many times cheaply).</summary>
+    /// <summary>Reads every row into memory once (the result can be cursored many times cheaply). The stand-in
+    /// caches every column, so <paramref name="columnsToPrefetch"/> (null or empty allowed) is only checked.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column of <paramref name="columnsToPrefetch"/> is not in the input.</exception>
     public IDataView Cache(IDataView input, params string[] columnsToPrefetch)
     {
         ArgumentNullException.ThrowIfNull(input);
+        foreach (var name in columnsToPrefetch ?? Array.Empty<string>())
+            SchemaErrors.Find(input.Schema, name, nameof(columnsToPrefetch));
         return InMemoryDataView.Materialize(input);
     }
 
@@ -139,14 +143,14 @@ public sealed class DataOperationsCatalog
     /// decided by a hash of <paramref name="seed"/> (drawn from the context when null) and the row index, so the same seed
     /// gives the same split and the two sets are complementary.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="data"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="testFraction"/> is outside [0, 1].</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="testFraction"/> is not strictly between 0 and 1 (as in ML.NET).</exception>
     /// <exception cref="ArgumentException"><paramref name="samplingKeyColumnName"/> is given (the stand-in does not
     /// provide grouped sampling).</exception>
     public TrainTestData TrainTestSplit(IDataView data, double testFraction = 0.1, string? samplingKeyColumnName = null, int? seed = null)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (!(testFraction >= 0 && testFraction <= 1))
-            throw new ArgumentOutOfRangeException(nameof(testFraction), "Must be between 0 and 1 (exclusive).");
+        if (!(testFraction > 0 && testFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(testFraction), "Must be between 0 and 1 exclusive");
         if (samplingKeyColumnName != null)
             throw new ArgumentException("Sampling by key column is not provided by the ML.NET stand-in.", nameof(samplingKeyColumnName));
         ulong s = (ulong)(seed ?? _context.NextSeed());

@@ -45,30 +45,35 @@ public sealed class MLContext
     }
 }
 
-/// <summary>A log message of an <see cref="MLContext"/>.</summary>
-public sealed class LoggingEventArgs : EventArgs
+/// <summary>A log message of an <see cref="MLContext"/> (not sealed, as in ML.NET).</summary>
+public class LoggingEventArgs : EventArgs
 {
-    /// <summary>A message of kind Info and no source.</summary>
+    /// <summary>A message with no kind (<see cref="Runtime.ChannelMessageKind.Trace"/>, the default) and no source (null),
+    /// as in ML.NET.</summary>
     public LoggingEventArgs(string message)
     {
         Message = message;
-        Source = "";
+        Source = null;
     }
 
-    /// <summary>A message of the given kind from <paramref name="source"/>.</summary>
+    /// <summary>A message of the given kind from <paramref name="source"/>; <see cref="Message"/> is prefixed with both,
+    /// in ML.NET's format <c>[Source=..., Kind=...] message</c>.</summary>
     public LoggingEventArgs(string message, Runtime.ChannelMessageKind kind, string source)
     {
-        Message = message;
         Kind = kind;
         Source = source;
+        Message = $"[Source={source}, Kind={kind}] {message}";
     }
 
     /// <summary>The message kind.</summary>
     public Runtime.ChannelMessageKind Kind { get; }
 
-    /// <summary>The component that wrote it.</summary>
+    // Null for a message created without a source; ML.NET is not nullable-annotated: declared oblivious, as there.
+#nullable disable annotations
+    /// <summary>The component that wrote it (null for a message created without one).</summary>
     public string Source { get; }
+#nullable restore annotations
 
-    /// <summary>The message.</summary>
+    /// <summary>The message (with the source and kind prefix when they were given).</summary>
     public string Message { get; }
 }

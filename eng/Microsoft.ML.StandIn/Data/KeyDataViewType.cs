@@ -7,23 +7,20 @@ namespace Microsoft.ML.Data;
 public sealed class KeyDataViewType : PrimitiveDataViewType
 {
     /// <summary>Creates a key type of cardinality <paramref name="count"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="type"/> is not an unsigned integer type, or
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="type"/> is not an unsigned integer type, or
     /// <paramref name="count"/> is 0 or exceeds the maximum of <paramref name="type"/>.</exception>
     public KeyDataViewType(Type type, ulong count) : base(type)
     {
         if (!IsValidDataType(type))
-            throw new ArgumentException("Type is not valid, it must be Byte, UInt16, UInt32, or UInt64.", nameof(type));
+            throw new ArgumentOutOfRangeException(nameof(type), "Type is not valid, it must be Byte, UInt16, UInt32, or UInt64.");
         if (count == 0 || MaxOf(type) < count)
-            throw new ArgumentException(
-                $"The cardinality of a KeyDataViewType must not exceed {type.Name}.MaxValue and must be strictly positive, but got {count}.",
-                nameof(count));
+            throw new ArgumentOutOfRangeException(nameof(count), $"The cardinality of a KeyDataViewType must not exceed {type.Name}.MaxValue and must be strictly positive, but got {count}.");
         Count = count;
     }
 
     /// <summary>Creates a key type of cardinality <paramref name="count"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="count"/> is not positive, or see the other constructor.</exception>
-    public KeyDataViewType(Type type, int count) : this(type, count > 0 ? (ulong)count : throw new ArgumentException(
-        "The cardinality of a KeyDataViewType must be strictly positive.", nameof(count)))
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive, or see the other constructor.</exception>
+    public KeyDataViewType(Type type, int count) : this(type, count > 0 ? (ulong)count : throw new ArgumentOutOfRangeException(nameof(count), "The cardinality of a KeyDataViewType must be strictly positive."))
     {
     }
 

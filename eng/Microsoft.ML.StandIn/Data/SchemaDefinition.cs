@@ -106,7 +106,7 @@ public sealed class SchemaDefinition : List<SchemaDefinition.Column>
     }
 
     /// <summary>The column named <paramref name="columnName"/> (get: null when absent; set: replaces or adds).</summary>
-    /// <exception cref="ArgumentException">Setting a column whose name differs from <paramref name="columnName"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Setting a column whose name differs from <paramref name="columnName"/>.</exception>
     public Column this[string columnName]
     {
         get => this.FirstOrDefault(c => c.ColumnName == columnName)!;
@@ -114,7 +114,7 @@ public sealed class SchemaDefinition : List<SchemaDefinition.Column>
         {
             ArgumentNullException.ThrowIfNull(value);
             if (value.ColumnName != columnName)
-                throw new ArgumentException($"The column name is specified as '{value.ColumnName}' but must match the selector '{columnName}'.", nameof(columnName));
+                throw new ArgumentOutOfRangeException(nameof(columnName), $"The column name is specified as '{value.ColumnName}' but must match the selector '{columnName}'.");
             int index = FindIndex(c => c.ColumnName == columnName);
             if (index >= 0)
                 this[index] = value;

@@ -17,13 +17,13 @@ public readonly struct VBuffer<T>
 
     /// <summary>Creates a dense buffer of <paramref name="length"/> taking ownership of <paramref name="values"/>
     /// (and of <paramref name="indices"/> as spare storage).</summary>
-    /// <exception cref="ArgumentException"><paramref name="length"/> is negative or <paramref name="values"/> is shorter.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or <paramref name="values"/> is shorter.</exception>
     public VBuffer(int length, T[]? values, int[]? indices = null)
     {
         if (length < 0)
-            throw new ArgumentException("Length must be non-negative.", nameof(length));
+            throw new ArgumentOutOfRangeException(nameof(length), "Length must be non-negative.");
         if ((values?.Length ?? 0) < length)
-            throw new ArgumentException("Values array is shorter than the length.", nameof(values));
+            throw new ArgumentOutOfRangeException(nameof(values), "Values array is shorter than the length.");
         Length = length;
         _count = length;
         _values = values;
@@ -31,18 +31,18 @@ public readonly struct VBuffer<T>
     }
 
     /// <summary>Creates a dense (<paramref name="count"/> == <paramref name="length"/>) or sparse buffer.</summary>
-    /// <exception cref="ArgumentException">A size is negative, <paramref name="count"/> exceeds
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative, <paramref name="count"/> exceeds
     /// <paramref name="length"/>, or an array is shorter than <paramref name="count"/>.</exception>
     public VBuffer(int length, int count, T[]? values, int[]? indices)
     {
         if (length < 0)
-            throw new ArgumentException("Length must be non-negative.", nameof(length));
+            throw new ArgumentOutOfRangeException(nameof(length), "Length must be non-negative.");
         if (count < 0 || count > length)
-            throw new ArgumentException("Count must be between 0 and the length.", nameof(count));
+            throw new ArgumentOutOfRangeException(nameof(count), "Count must be between 0 and the length.");
         if ((values?.Length ?? 0) < count)
-            throw new ArgumentException("Values array is shorter than the count.", nameof(values));
+            throw new ArgumentOutOfRangeException(nameof(values), "Values array is shorter than the count.");
         if (count < length && (indices?.Length ?? 0) < count)
-            throw new ArgumentException("Indices array is shorter than the count.", nameof(indices));
+            throw new ArgumentOutOfRangeException(nameof(indices), "Indices array is shorter than the count.");
         Length = length;
         _count = count;
         _values = values;
@@ -78,13 +78,13 @@ public readonly struct VBuffer<T>
 
     /// <summary>Copies the slots [<paramref name="sourceIndex"/>, <paramref name="sourceIndex"/> + <paramref name="length"/>)
     /// into <paramref name="destination"/> (length <paramref name="length"/>).</summary>
-    /// <exception cref="ArgumentException">The range is outside [0, <see cref="Length"/>].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside [0, <see cref="Length"/>].</exception>
     public void CopyTo(ref VBuffer<T> destination, int sourceIndex, int length)
     {
         if (sourceIndex < 0 || sourceIndex > Length)
-            throw new ArgumentException("Source index out of range.", nameof(sourceIndex));
+            throw new ArgumentOutOfRangeException(nameof(sourceIndex), "Source index out of range.");
         if (length < 0 || sourceIndex > Length - length)
-            throw new ArgumentException("Length out of range.", nameof(length));
+            throw new ArgumentOutOfRangeException(nameof(length), "Length out of range.");
         if (IsDense)
         {
             var editor = VBufferEditor.Create(ref destination, length);
@@ -107,16 +107,16 @@ public readonly struct VBuffer<T>
     }
 
     /// <summary>Densifies into <paramref name="destination"/>, which must hold at least <see cref="Length"/> items.</summary>
-    /// <exception cref="ArgumentException"><paramref name="destination"/> is too short.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="destination"/> is too short.</exception>
     public void CopyTo(Span<T> destination) => CopyTo(destination, 0);
 
     /// <summary>Densifies into <paramref name="destination"/> from <paramref name="destinationIndex"/>, implicit slots
     /// set to <paramref name="defaultValue"/>.</summary>
-    /// <exception cref="ArgumentException"><paramref name="destination"/> is too short for the index and length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="destination"/> is too short for the index and length.</exception>
     public void CopyTo(Span<T> destination, int destinationIndex, T defaultValue = default!)
     {
         if (destinationIndex < 0 || destinationIndex > destination.Length - Length)
-            throw new ArgumentException("Not large enough to hold these values.", nameof(destination));
+            throw new ArgumentOutOfRangeException(nameof(destination), "Not large enough to hold these values.");
         var target = destination.Slice(destinationIndex, Length);
         if (IsDense)
         {
@@ -132,14 +132,14 @@ public readonly struct VBuffer<T>
 
     /// <summary>Copies <paramref name="length"/> items of <paramref name="source"/> from <paramref name="sourceIndex"/>
     /// into a dense <paramref name="destination"/>.</summary>
-    /// <exception cref="ArgumentException">The range is outside <paramref name="source"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is outside <paramref name="source"/>.</exception>
     public static void Copy(T[] source, int sourceIndex, ref VBuffer<T> destination, int length)
     {
         int size = source?.Length ?? 0;
         if (length < 0 || length > size)
-            throw new ArgumentException("Length out of range.", nameof(length));
+            throw new ArgumentOutOfRangeException(nameof(length), "Length out of range.");
         if (sourceIndex < 0 || sourceIndex > size - length)
-            throw new ArgumentException("Source index out of range.", nameof(sourceIndex));
+            throw new ArgumentOutOfRangeException(nameof(sourceIndex), "Source index out of range.");
         var editor = VBufferEditor.Create(ref destination, length);
         source.AsSpan(sourceIndex, length).CopyTo(editor.Values);
         destination = editor.Commit();
@@ -183,15 +183,15 @@ public readonly struct VBuffer<T>
     }
 
     /// <summary>The value at <paramref name="index"/> (default for an implicit slot).</summary>
-    /// <exception cref="ArgumentException"><paramref name="index"/> is outside [0, <see cref="Length"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Length"/>).</exception>
     public void GetItemOrDefault(int index, ref T destination) => destination = GetItemOrDefault(index);
 
     /// <summary>The value at <paramref name="index"/> (default for an implicit slot).</summary>
-    /// <exception cref="ArgumentException"><paramref name="index"/> is outside [0, <see cref="Length"/>).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="Length"/>).</exception>
     public T GetItemOrDefault(int index)
     {
         if (index < 0 || index >= Length)
-            throw new ArgumentException("Index out of range.", nameof(index));
+            throw new ArgumentOutOfRangeException(nameof(index), "Index out of range.");
         if (IsDense)
             return _values![index];
         int pos = GetIndices().BinarySearch(index);
@@ -206,9 +206,9 @@ public readonly struct VBuffer<T>
         bool keepOldOnResize, bool requireIndicesOnDense)
     {
         if (newLogicalLength < 0)
-            throw new ArgumentException("Must be non-negative.", nameof(newLogicalLength));
+            throw new ArgumentOutOfRangeException(nameof(newLogicalLength), "Must be non-negative.");
         if (valuesCount is int vc && (vc < 0 || vc > newLogicalLength))
-            throw new ArgumentException("If specified, must be between 0 and newLogicalLength.", nameof(valuesCount));
+            throw new ArgumentOutOfRangeException(nameof(valuesCount), "If specified, must be between 0 and newLogicalLength.");
         int count = valuesCount ?? newLogicalLength;
         int cap = maxValuesCapacity ?? int.MaxValue;
         var values = _values;

@@ -11,7 +11,7 @@ public static class VBufferEditor
     /// An editor of logical length <paramref name="newLogicalLength"/> with <paramref name="valuesCount"/> explicit
     /// values (dense when omitted), reusing <paramref name="destination"/>'s arrays when large enough.
     /// </summary>
-    /// <exception cref="ArgumentException">A size is negative, or <paramref name="valuesCount"/> exceeds the length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is negative, or <paramref name="valuesCount"/> exceeds the length.</exception>
     public static VBufferEditor<T> Create<T>(ref VBuffer<T> destination, int newLogicalLength, int? valuesCount = null,
         int? maxValuesCapacity = null, bool keepOldOnResize = false, bool requireIndicesOnDense = false)
         => destination.GetEditor(newLogicalLength, valuesCount, maxValuesCapacity, keepOldOnResize, requireIndicesOnDense);
@@ -56,11 +56,11 @@ public readonly ref struct VBufferEditor<T>
     public VBuffer<T> Commit() => new VBuffer<T>(_logicalLength, Values.Length, _values, _indices);
 
     /// <summary>The finished buffer keeping only the first <paramref name="physicalValuesCount"/> explicit values.</summary>
-    /// <exception cref="ArgumentException"><paramref name="physicalValuesCount"/> exceeds <see cref="Values"/>' length.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="physicalValuesCount"/> exceeds <see cref="Values"/>' length.</exception>
     public VBuffer<T> CommitTruncated(int physicalValuesCount)
     {
         if (physicalValuesCount > Values.Length)
-            throw new ArgumentException("Cannot be greater than the count given to VBufferEditor.Create.", nameof(physicalValuesCount));
+            throw new ArgumentOutOfRangeException(nameof(physicalValuesCount), "Cannot be greater than the count given to VBufferEditor.Create.");
         return new VBuffer<T>(_logicalLength, physicalValuesCount, _values, _indices);
     }
 }

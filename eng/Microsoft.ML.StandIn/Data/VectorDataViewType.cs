@@ -10,11 +10,11 @@ public sealed class VectorDataViewType : StructuredDataViewType
 {
     /// <summary>Creates a one-dimensional vector type; <paramref name="size"/> 0 means unknown size.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="itemType"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="size"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="size"/> is negative.</exception>
     public VectorDataViewType(PrimitiveDataViewType itemType, int size = 0) : base(RawTypeOf(itemType))
     {
         if (size < 0)
-            throw new ArgumentException("The vector size must be non-negative.", nameof(size));
+            throw new ArgumentOutOfRangeException(nameof(size), "The vector size must be non-negative.");
         ItemType = itemType;
         Size = size;
         Dimensions = ImmutableArray.Create(size);
@@ -22,21 +22,21 @@ public sealed class VectorDataViewType : StructuredDataViewType
 
     /// <summary>Creates a possibly multi-dimensional vector type (row-major flattening).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="itemType"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="dimensions"/> is empty or has a negative entry.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimensions"/> is empty or has a negative entry.</exception>
     /// <exception cref="OverflowException">The product of the dimensions overflows <see cref="int"/>.</exception>
     public VectorDataViewType(PrimitiveDataViewType itemType, params int[] dimensions)
-        : this(itemType, (dimensions ?? throw new ArgumentException("Dimensions must be given.", nameof(dimensions))).ToImmutableArray())
+        : this(itemType, (dimensions ?? throw new ArgumentOutOfRangeException(nameof(dimensions), "Dimensions must be given.")).ToImmutableArray())
     {
     }
 
     /// <summary>Creates a possibly multi-dimensional vector type (row-major flattening).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="itemType"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="dimensions"/> is empty or has a negative entry.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="dimensions"/> is empty or has a negative entry.</exception>
     /// <exception cref="OverflowException">The product of the dimensions overflows <see cref="int"/>.</exception>
     public VectorDataViewType(PrimitiveDataViewType itemType, ImmutableArray<int> dimensions) : base(RawTypeOf(itemType))
     {
         if (dimensions.IsDefaultOrEmpty || dimensions.Any(d => d < 0))
-            throw new ArgumentException("Dimensions must be non-empty and non-negative.", nameof(dimensions));
+            throw new ArgumentOutOfRangeException(nameof(dimensions), "Dimensions must be non-empty and non-negative.");
         ItemType = itemType;
         Dimensions = dimensions;
         int size = 1;

@@ -14,8 +14,8 @@ public sealed class MulticlassClassificationMetrics
         MacroAccuracy = macroAccuracy;
         MicroAccuracy = microAccuracy;
         TopKPredictionCount = topKPredictionCount;
-        TopKAccuracyForAllK = topKAccuracyForAllK;
-        TopKAccuracy = topKAccuracyForAllK.Length > 0 ? topKAccuracyForAllK[^1] : 0;
+        // As in ML.NET: no list at all (null) when top-k was not asked for.
+        TopKAccuracyForAllK = topKPredictionCount > 0 ? topKAccuracyForAllK : null;
         PerClassLogLoss = perClassLogLoss;
         ConfusionMatrix = confusionMatrix;
     }
@@ -32,14 +32,18 @@ public sealed class MulticlassClassificationMetrics
     /// <summary>Fraction of rows whose predicted class is the label.</summary>
     public double MicroAccuracy { get; }
 
-    /// <summary>Fraction of rows whose label is among the <see cref="TopKPredictionCount"/> highest scores (0 when not asked).</summary>
-    public double TopKAccuracy { get; }
+    /// <summary>Fraction of rows whose label is among the <see cref="TopKPredictionCount"/> highest scores: the last item of
+    /// <see cref="TopKAccuracyForAllK"/> (0 when not asked).</summary>
+    public double TopKAccuracy => TopKAccuracyForAllK?.LastOrDefault() ?? 0;
 
     /// <summary>The K of <see cref="TopKAccuracy"/>.</summary>
     public int TopKPredictionCount { get; }
 
-    /// <summary>Top-k accuracy for k = 1..<see cref="TopKPredictionCount"/> (empty when not asked).</summary>
+    // ML.NET is not nullable-annotated and returns null here when top-k was not asked for: declared oblivious, as there.
+#nullable disable annotations
+    /// <summary>Top-k accuracy for k = 1..<see cref="TopKPredictionCount"/> (null when not asked, as in ML.NET).</summary>
     public IReadOnlyList<double> TopKAccuracyForAllK { get; }
+#nullable restore annotations
 
     /// <summary>Mean log-loss of the rows of each class (0 for a class with no row).</summary>
     public IReadOnlyList<double> PerClassLogLoss { get; }

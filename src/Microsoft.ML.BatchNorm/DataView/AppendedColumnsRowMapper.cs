@@ -1,3 +1,5 @@
+using Microsoft.ML.Data;
+
 namespace Microsoft.ML.BatchNorm.DataView;
 
 /// <summary>The row-to-row mapper of a transformer built on <see cref="AppendedColumnsMapping"/> (PredictionEngine uses it).</summary>

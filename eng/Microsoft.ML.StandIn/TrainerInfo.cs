@@ -28,12 +28,3 @@ public sealed class TrainerInfo
     /// <summary>Whether training can continue from a previous model.</summary>
     public bool SupportsIncrementalTraining { get; }
 }
-
-/// <summary>An estimator that trains a model and returns a prediction transformer.</summary>
-public interface ITrainerEstimator<out TTransformer, out TModel> : IEstimator<TTransformer>
-    where TTransformer : ISingleFeaturePredictionTransformer<TModel>
-    where TModel : class
-{
-    /// <summary>What the trainer needs and supports.</summary>
-    TrainerInfo Info { get; }
-}
