@@ -22,8 +22,8 @@ internal static unsafe partial class Sgemm
     /// The result does not depend on the number of threads: every element of C is computed by one thread, which
     /// splits the k products into equal blocks of at most 256, sums each block in increasing order with one fused
     /// multiply-add per product, and adds the block sums to C in order. alpha multiplies A's elements before the
-    /// products. Single-threaded calls allocate nothing; a call split over threads allocates only the small
-    /// bookkeeping of <see cref="Parallel.For(int, int, Action{int})"/>.
+    /// products. No call allocates after the first on its thread (packing buffers and the split's bookkeeping are kept
+    /// per thread); split calls run on <see cref="WorkerPool.Shared"/>.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">A size is negative or a stride is smaller than its row.</exception>
     /// <exception cref="ArgumentException">A span is too short for the sizes and strides given.</exception>
@@ -80,12 +80,36 @@ internal static unsafe partial class Sgemm
             return;
         }
 
-        Parallel.For(0, parts, part =>
+        BandJob job = t_bandJob ??= new BandJob();
+        job.Set(op, byRows, band, length, m, n);
+        try
         {
-            int start = part * band, end = Math.Min(length, start + band);
-            if (byRows) MultiplyBlock(op, start, end, 0, n);
-            else MultiplyBlock(op, 0, m, start, end);
-        });
+            WorkerPool.Shared.Run(job, parts);
+        }
+        finally
+        {
+            job.Set(default, false, 0, 0, 0, 0); // no stale pointers kept past the caller's fixed scope
+        }
+    }
+
+    // One band of C per part. Kept per thread and reused, so a split call allocates nothing.
+    [ThreadStatic] private static BandJob? t_bandJob;
+
+    private sealed class BandJob : ParallelJob
+    {
+        private Operands _op;
+        private bool _byRows;
+        private int _band, _length, _m, _n;
+
+        public void Set(Operands op, bool byRows, int band, int length, int m, int n) =>
+            (_op, _byRows, _band, _length, _m, _n) = (op, byRows, band, length, m, n);
+
+        public override void RunPart(int part)
+        {
+            int start = part * _band, end = Math.Min(_length, start + _band);
+            if (_byRows) MultiplyBlock(_op, start, end, 0, _n);
+            else MultiplyBlock(_op, 0, _m, start, end);
+        }
     }
 
     // C = beta * C, with beta == 0 writing zeros whatever C held.

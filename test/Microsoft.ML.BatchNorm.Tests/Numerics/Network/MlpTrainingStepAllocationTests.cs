@@ -1,0 +1,44 @@
+using Microsoft.ML.BatchNorm.Numerics;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+
+namespace Microsoft.ML.BatchNorm.Tests.Numerics;
+
+[TestClass]
+public sealed class MlpTrainingStepAllocationTests
+{
+    [TestMethod]
+    [DataRow(32)]
+    [DataRow(256)]
+    public void TrainingStepsAllocateNothing(int batchSize)
+    {
+        // The benchmark network (784-256-BN-ReLU-128-BN-ReLU-10) and a full step: forward, backward, Adam. At 256 rows
+        // the products are split over the cores, so this also covers the worker pool's bookkeeping.
+        var random = new Random(5);
+        MlpNetwork network = MlpNetwork.CreateInitialized(784, [256, 128], 10, true, 1e-5f, random);
+        var pass = new MlpTrainingPass(network, batchSize);
+        for (int i = 0; i < pass.Input.Length; i++) pass.Input[i] = (float)random.NextDouble();
+        for (int i = 0; i < batchSize; i++) pass.Labels[i] = random.Next(10);
+        MlpOptimizer optimizer = MlpOptimizer.Create(new MlpTrainingSettings(), pass.Parameters);
+
+        double loss = 0;
+        void Step()
+        {
+            loss = pass.Forward(batchSize, 0.1f, out _);
+            pass.Backward(batchSize);
+            optimizer.Step();
+        }
+
+        for (int i = 0; i < 3; i++) Step();
+        // As in the optimizer test: the JIT may allocate while it tiers methods up, so the last of a few rounds must
+        // be allocation-free; a per-step allocation would show in every round.
+        var rounds = new List<long>();
+        for (int round = 0; round < 6 && (rounds.Count == 0 || rounds[^1] != 0); round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++) Step();
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.AreEqual(0L, rounds[^1], $"bytes allocated per round of 10 steps: {string.Join(", ", rounds)}");
+        Assert.IsTrue(double.IsFinite(loss) && loss < Math.Log(10), $"the steps trained (loss {loss})");
+    }
+}
