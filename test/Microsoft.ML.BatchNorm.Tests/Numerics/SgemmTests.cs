@@ -217,6 +217,47 @@ public sealed class SgemmTests
     }
 
     [TestMethod]
+    public void SplitCallsAllocateNothingAfterWarmUp()
+    {
+        // Large enough to be split over two threads (2 * 96 * 200 * 300 flops): the split runs on the worker pool,
+        // whose bookkeeping is kept per thread, so the training loop's split products make no garbage either.
+        var problem = new Problem(false, false, 96, 200, 300, extraStride: 0, seed: 12);
+        float[] c = (float[])problem.C0.Clone();
+        for (int i = 0; i < 3; i++) problem.Run(1f, 0f, SgemmKernels.Best, threads: 2, c);
+        var rounds = new List<long>();
+        for (int round = 0; round < 6 && (rounds.Count == 0 || rounds[^1] != 0); round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) problem.Run(1f, 0f, SgemmKernels.Best, threads: 2, c);
+            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.AreEqual(0L, rounds[^1], $"bytes allocated per round of 20 calls: {string.Join(", ", rounds)}");
+        problem.Check(c, 1f, 0f, "split");
+    }
+
+    [TestMethod]
+    [DataRow(1, 1)]
+    [DataRow(7, 33)]
+    [DataRow(33, 7)]
+    [DataRow(257, 257)]
+    [DataRow(784, 256)]
+    [DataRow(300, 129)]
+    public void RowProductMatchesTheMatrixProductBitForBit(int k, int n)
+    {
+        // One row of x * B through MultiplyRow and through Multiply (as row 5 of a 9-row product): identical bits, so
+        // the single-row prediction path agrees exactly with batch prediction.
+        if (SgemmKernels.Best.Name == SgemmKernels.PortableKernel.Name) Assert.Inconclusive("Bit equality is guaranteed for the fused AVX kernels.");
+        var problem = new Problem(false, false, 9, n, k, extraStride: 0, seed: k + n);
+        float[] c = problem.Run(1f, 0f, SgemmKernels.Best, threads: 2);
+        var y = new float[n + 3];
+        y.AsSpan().Fill(float.NaN);
+        Sgemm.MultiplyRow(problem.A.AsSpan(5 * k, k), k, problem.B, n, y);
+        for (int j = 0; j < n; j++)
+            Assert.AreEqual(BitConverter.SingleToInt32Bits(c[5 * n + j]), BitConverter.SingleToInt32Bits(y[j]), $"k={k} n={n} output {j}");
+        Assert.IsTrue(float.IsNaN(y[n]), "nothing written past n");
+    }
+
+    [TestMethod]
     public void PublicOverloadMatchesReference()
     {
         var problem = new Problem(false, false, 33, 257, 7, extraStride: 2, seed: 9);

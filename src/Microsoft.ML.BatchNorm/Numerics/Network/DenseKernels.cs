@@ -5,21 +5,6 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// <summary>Row-wise helpers around the dense layers' matrix products: bias, ReLU and its gradient mask, column sums.</summary>
 internal static class DenseKernels
 {
-    /// <summary>
-    /// y = x W^T for n rows of x (n x inSize) and W (outSize x inSize), both row-major, as one dot product per output:
-    /// for a few rows this beats a packed matrix product, whose packing of W costs as much as the multiplication.
-    /// </summary>
-    public static void MultiplyByRows(ReadOnlySpan<float> x, int n, int inSize, ReadOnlySpan<float> w, int outSize,
-        Span<float> y)
-    {
-        for (int i = 0; i < n; i++)
-        {
-            ReadOnlySpan<float> row = x.Slice(i * inSize, inSize);
-            Span<float> yRow = y.Slice(i * outSize, outSize);
-            for (int o = 0; o < outSize; o++) yRow[o] = TensorPrimitives.Dot(row, w.Slice(o * inSize, inSize));
-        }
-    }
-
     /// <summary>y[i, :] += bias for the n rows of y (n x d), then ReLU when <paramref name="applyRelu"/>.</summary>
     public static void AddBias(Span<float> y, int n, int d, ReadOnlySpan<float> bias, bool applyRelu)
     {

@@ -16,13 +16,15 @@ internal sealed unsafe class MlpInference
     private const int TileRows = 128;
 
     /// <summary>
-    /// Up to this many rows, each output is a dot product of a row with a weight row: a matrix product would spend
-    /// more time packing the weights than multiplying (single-row prediction is the latency case).
+    /// Up to this many rows, each row goes through <see cref="Sgemm.MultiplyRow"/> with the transposed weights: a
+    /// matrix product would spend more time packing the weights than multiplying (single-row prediction is the
+    /// latency case). Both give the same bits, so a row scores the same alone as inside a batch.
     /// </summary>
-    private const int DotProductRows = 4;
+    private const int SingleRowLimit = 4;
 
     private readonly MlpNetwork _network;
-    private readonly float[][] _weights;
+    private readonly float[][] _weights;          // folded, out x in (the matrix products' B, transposed)
+    private readonly float[][] _weightsByInput;   // the same, in x out (the single-row products' B)
     private readonly float[][] _biases;
     private readonly float[] _scale;
     private readonly float[] _bufferA;
@@ -39,10 +41,12 @@ internal sealed unsafe class MlpInference
         MaxRows = maxRows;
         IReadOnlyList<MlpLayer> layers = network.Layers;
         _weights = new float[layers.Count][];
+        _weightsByInput = new float[layers.Count][];
         _biases = new float[layers.Count][];
         for (int l = 0; l < layers.Count; l++)
         {
             _weights[l] = new float[layers[l].Weights.Length];
+            _weightsByInput[l] = new float[layers[l].Weights.Length];
             _biases[l] = new float[layers[l].OutputSize];
         }
         int width = network.MaxWidth;
@@ -119,9 +123,11 @@ internal sealed unsafe class MlpInference
             Span<float> output = l == layers.Count - 1
                 ? logits[..(n * outSize)]
                 : (l % 2 == 0 ? _bufferA : _bufferB).AsSpan((int)offset, n * outSize);
-            if (n <= DotProductRows)
+            if (n <= SingleRowLimit)
             {
-                DenseKernels.MultiplyByRows(input, n, inSize, _weights[l], outSize, output);
+                for (int i = 0; i < n; i++)
+                    Sgemm.MultiplyRow(input.Slice(i * inSize, inSize), inSize, _weightsByInput[l], outSize,
+                        output.Slice(i * outSize, outSize));
             }
             else
             {
@@ -146,6 +152,7 @@ internal sealed unsafe class MlpInference
             {
                 layer.Weights.AsSpan().CopyTo(_weights[l]);
                 layer.Bias.AsSpan().CopyTo(bias);
+                Transpose(_weights[l], outSize, inSize, _weightsByInput[l]);
                 continue;
             }
             Span<float> scale = _scale.AsSpan(0, outSize);
@@ -160,6 +167,15 @@ internal sealed unsafe class MlpInference
                 float b = layer.Bias is null ? 0f : layer.Bias[o];
                 bias[o] = (b - layer.RunningMean![o]) * s + layer.Beta![o];
             }
+            Transpose(folded, outSize, inSize, _weightsByInput[l]);
         }
+    }
+
+    // target (cols x rows) = source (rows x cols)^T.
+    private static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> target)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                target[c * rows + r] = source[r * cols + c];
     }
 }
