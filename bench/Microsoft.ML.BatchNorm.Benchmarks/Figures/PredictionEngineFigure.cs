@@ -30,19 +30,25 @@ public sealed class PredictionEngineFigure : Figure
     public override void Setup()
     {
         var mlContext = new MLContext(seed: 0);
-        IDataView data = mlContext.Data.LoadFromEnumerable(FashionMnistData.TrainRows.Take(TrainingRows).ToArray());
-        var pipeline = mlContext.Transforms.Conversion.MapValueToKey(nameof(FashionMnistRow.Label),
-                keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
-            .Append(mlContext.MulticlassClassification.Trainers.MultilayerPerceptron(
-                new MultilayerPerceptronTrainer.Options { NumberOfEpochs = 1, Seed = 0 }))
-            .Append(mlContext.Transforms.Conversion.MapKeyToValue(nameof(FashionMnistPrediction.PredictedClass), "PredictedLabel"));
-        ITransformer model = pipeline.Fit(data);
+        ITransformer model = TrainPipeline(mlContext);
         _engine = mlContext.Model.CreatePredictionEngine<FashionMnistRow, FashionMnistPrediction>(model);
         _row = FashionMnistData.ToRow(FashionMnistData.Test, 0);
     }
 
     /// <inheritdoc/>
     public override void Run() => _last = _engine!.Predict(_row!);
+
+    /// <summary>The sample's pipeline trained for one epoch on the first <see cref="TrainingRows"/> training rows.</summary>
+    internal static ITransformer TrainPipeline(MLContext mlContext)
+    {
+        IDataView data = mlContext.Data.LoadFromEnumerable(FashionMnistData.TrainRows.Take(TrainingRows).ToArray());
+        var pipeline = mlContext.Transforms.Conversion.MapValueToKey(nameof(FashionMnistRow.Label),
+                keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+            .Append(mlContext.MulticlassClassification.Trainers.MultilayerPerceptron(
+                new MultilayerPerceptronTrainer.Options { NumberOfEpochs = 1, Seed = 0 }))
+            .Append(mlContext.Transforms.Conversion.MapKeyToValue(nameof(FashionMnistPrediction.PredictedClass), "PredictedLabel"));
+        return pipeline.Fit(data);
+    }
 
     /// <inheritdoc/>
     public override void Cleanup()

@@ -37,6 +37,13 @@ internal abstract class AppendedColumnsMapping
     /// </summary>
     public abstract Delegate?[] CreateGetters(DataViewRow input, bool[] active);
 
+    /// <summary>
+    /// A scorer that computes the active added columns a tile of rows at a time, for cursors (which can read ahead);
+    /// null (the default) where per-row getters are as fast. Called once per cursor with at least one active added
+    /// column; <see cref="CreateGetters"/> still serves single rows (row-to-row mappers, prediction engines).
+    /// </summary>
+    public virtual TileScorer? CreateTileScorer(DataViewRow input, bool[] active) => null;
+
     /// <summary>The input columns needed to produce the given output columns.</summary>
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> outputColumns)
     {

@@ -3,7 +3,11 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Trainers;
 
-/// <summary>The per-row work of <see cref="MultilayerPerceptronPredictionTransformer"/>, bound to one input schema.</summary>
+/// <summary>
+/// The per-row work of <see cref="MultilayerPerceptronPredictionTransformer"/>, bound to one input schema: single rows
+/// (prediction engines, row-to-row mappers) here; cursors score tiles of rows through
+/// <see cref="MultilayerPerceptronTileScorer"/>.
+/// </summary>
 internal sealed class MultilayerPerceptronMapping : AppendedColumnsMapping
 {
     private readonly MultilayerPerceptronPredictionTransformer _transformer;
@@ -23,6 +27,25 @@ internal sealed class MultilayerPerceptronMapping : AppendedColumnsMapping
     ];
 
     public override IEnumerable<int> GetInputDependencies(int added) => [_featureIndex];
+
+    public override TileScorer? CreateTileScorer(DataViewRow input, bool[] active) =>
+        new MultilayerPerceptronTileScorer(_transformer, input, _featureIndex);
+
+    /// <summary>The error for a feature vector of the wrong length.</summary>
+    internal static InvalidOperationException WrongLength(string column, long position, int length, int expected) =>
+        new($"Feature column '{column}' row {position} has {length} values; the model expects {expected}.");
+
+    /// <summary>The predicted label's key (1-based) for one row's class probabilities: the first largest.</summary>
+    internal static uint PredictedKey(ReadOnlySpan<float> probabilities)
+    {
+        int best = 0;
+        for (int k = 1; k < probabilities.Length; k++)
+        {
+            if (probabilities[k] > probabilities[best])
+                best = k;
+        }
+        return (uint)best + 1;
+    }
 
     public override Delegate?[] CreateGetters(DataViewRow input, bool[] active)
     {
@@ -45,7 +68,7 @@ internal sealed class MultilayerPerceptronMapping : AppendedColumnsMapping
                 return;
             features(ref buffer);
             if (buffer.Length != inputSize)
-                throw new InvalidOperationException($"Feature column '{name}' row {input.Position} has {buffer.Length} values; the model expects {inputSize}.");
+                throw WrongLength(name, input.Position, buffer.Length, inputSize);
             inference.PredictProbabilities(DenseValues.Of(buffer, dense), 1, probabilities);
             scoredPosition = input.Position;
         }
@@ -53,13 +76,7 @@ internal sealed class MultilayerPerceptronMapping : AppendedColumnsMapping
         uint Predicted()
         {
             Score();
-            int best = 0;
-            for (int k = 1; k < probabilities.Length; k++)
-            {
-                if (probabilities[k] > probabilities[best])
-                    best = k;
-            }
-            return (uint)best + 1;
+            return PredictedKey(probabilities);
         }
 
         return

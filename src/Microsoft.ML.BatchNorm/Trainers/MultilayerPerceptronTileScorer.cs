@@ -1,0 +1,86 @@
+using Microsoft.ML.BatchNorm.DataView;
+using Microsoft.ML.BatchNorm.Numerics;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Trainers;
+
+/// <summary>
+/// Score and PredictedLabel of <see cref="MultilayerPerceptronPredictionTransformer"/> for a tile of rows at once:
+/// the features of up to <see cref="MaxRows"/> rows are gathered into one matrix and go through the network as
+/// matrix products (split over the cores), instead of one matrix-vector product per row.
+/// </summary>
+internal sealed class MultilayerPerceptronTileScorer : TileScorer
+{
+    // 4 of MlpInference's 128-row tiles: enough to keep 2 cores busy, small enough to stay in the L2 caches.
+    private const int TileRows = 512;
+
+    private readonly MultilayerPerceptronPredictionTransformer _transformer;
+    private readonly DataViewRow _input;
+    private readonly ValueGetter<VBuffer<float>> _features;
+    private readonly MlpInference _inference;
+    private readonly int _inputSize, _classes;
+    private readonly float[] _tile, _probabilities;
+    private readonly int[] _badLengths;   // -1, or the wrong length a slot's row had
+    private readonly long[] _badPositions;
+    private VBuffer<float> _buffer;
+
+    public MultilayerPerceptronTileScorer(MultilayerPerceptronPredictionTransformer transformer, DataViewRow input, int featureIndex)
+    {
+        _transformer = transformer;
+        _input = input;
+        _features = input.GetGetter<VBuffer<float>>(input.Schema[featureIndex]);
+        _inputSize = transformer.Model.InputSize;
+        _classes = transformer.Model.ClassCount;
+        _inference = transformer.Model.Network.CreateInference(TileRows);
+        _tile = new float[TileRows * _inputSize];
+        _probabilities = new float[TileRows * _classes];
+        _badLengths = new int[TileRows];
+        _badPositions = new long[TileRows];
+    }
+
+    public override int MaxRows => TileRows;
+
+    public override void Collect(int slot)
+    {
+        _features(ref _buffer);
+        Span<float> row = _tile.AsSpan(slot * _inputSize, _inputSize);
+        if (_buffer.Length == _inputSize)
+        {
+            DenseValues.CopyTo(_buffer, row);
+            _badLengths[slot] = -1;
+        }
+        else
+        {
+            // Scored as zeros but never served: the slot's getters throw, naming the row.
+            row.Clear();
+            _badLengths[slot] = _buffer.Length;
+            _badPositions[slot] = _input.Position;
+        }
+    }
+
+    public override void Score(int rows) =>
+        _inference.PredictProbabilities(_tile.AsSpan(0, rows * _inputSize), rows, _probabilities);
+
+    public override Delegate?[] CreateGetters(bool[] active, Func<int> currentSlot)
+    {
+        ReadOnlySpan<float> Probabilities(int slot)
+        {
+            if (_badLengths[slot] >= 0)
+                throw MultilayerPerceptronMapping.WrongLength(_transformer.FeatureColumnName, _badPositions[slot], _badLengths[slot], _inputSize);
+            return _probabilities.AsSpan(slot * _classes, _classes);
+        }
+
+        return
+        [
+            active[0] ? (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+            {
+                ReadOnlySpan<float> p = Probabilities(currentSlot());
+                var editor = VBufferEditor.Create(ref value, _classes);
+                p.CopyTo(editor.Values);
+                value = editor.Commit();
+            }) : null,
+            active[1] ? LabelKeys.MakeKeyGetter(_transformer.LabelType.RawType,
+                () => MultilayerPerceptronMapping.PredictedKey(Probabilities(currentSlot()))) : null,
+        ];
+    }
+}
