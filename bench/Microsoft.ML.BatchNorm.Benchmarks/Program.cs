@@ -6,14 +6,15 @@ using Microsoft.ML.BatchNorm.Benchmarks.Infrastructure;
 
 // Two modes:
 //   dotnet run -c Release -- [BenchmarkDotNet arguments, e.g. --filter *Sgemm*]   full BenchmarkDotNet runs
-//   dotnet run -c Release -- --json [--filter TEXT]... [--epochs N] [--skip-mlp]   short mode: one JSON line per
-//       figure, timed like shared/bench/torch_reference.py and named like its figures (TEXT: part of a name;
-//       --epochs and --skip-mlp as the script's: MLP epochs per batch size, default 2, and no MLP/predict figures).
-const string Usage = "Usage: --json [--filter TEXT]... [--epochs N (>= 1, default 2)] [--skip-mlp]";
+//   dotnet run -c Release -- --json [--filter TEXT]... [--epochs N] [--seeds K] [--skip-mlp]   short mode: one JSON
+//       line per figure, timed like shared/bench/torch_reference.py and named like its figures (TEXT: part of a name;
+//       --epochs and --skip-mlp as the script's: MLP epochs per batch size, default 2, and no MLP/predict figures;
+//       --seeds: the test accuracy is the mean over networks trained with seeds 0..K-1, default 1).
+const string Usage = "Usage: --json [--filter TEXT]... [--epochs N (>= 1, default 2)] [--seeds K (>= 1, default 1)] [--skip-mlp]";
 if (args.Contains("--json"))
 {
     var filters = new List<string>();
-    int epochs = 2;
+    int epochs = 2, seeds = 1;
     bool skipMlp = false;
     for (int i = 0; i < args.Length; i++)
     {
@@ -34,12 +35,19 @@ if (args.Contains("--json"))
                     return 2;
                 }
                 break;
+            case "--seeds" when i + 1 < args.Length:
+                if (!int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out seeds) || seeds < 1)
+                {
+                    Console.Error.WriteLine($"--seeds needs a whole number of at least 1; got '{args[i]}'. {Usage}");
+                    return 2;
+                }
+                break;
             default:
                 Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. {Usage}");
                 return 2;
         }
     }
-    return ShortRunner.Run(FigureCatalog.All(epochs, includeMlp: !skipMlp), filters, Console.Out);
+    return ShortRunner.Run(FigureCatalog.All(epochs, includeMlp: !skipMlp, seeds), filters, Console.Out);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(FigureBenchmark).Assembly)

@@ -48,16 +48,19 @@ public static class FigureCatalog
 
     /// <summary>
     /// The PyTorch script's MLP figures on Fashion-MNIST: <c>mlp_epoch/B=..</c> (with <c>mlp_test_accuracy/B=..</c>)
-    /// for each batch size, trained <paramref name="epochs"/> epochs; <c>predict_batch/10000</c>; <c>predict_row</c>;
+    /// for each batch size, trained <paramref name="epochs"/> epochs; <c>predict_batch/10000</c> (and
+    /// <c>.../transform</c>, through ML.NET's Transform and a cursor); <c>predict_row</c>;
     /// and <c>predict_row/engine</c> (through ML.NET's PredictionEngine). Empty, with a note on stderr, when the
     /// dataset is not installed.
     /// </summary>
     /// <param name="epochs">Epochs per batch size (the script's --epochs; default 2).</param>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="epochs"/> is less than 1.</exception>
-    public static IEnumerable<Figure> Mlp(int epochs = 2)
+    /// <param name="seeds">Seeds whose test accuracies are averaged (see <see cref="MlpEpochFigure"/>; default 1).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="epochs"/> or <paramref name="seeds"/> is less than 1.</exception>
+    public static IEnumerable<Figure> Mlp(int epochs = 2, int seeds = 1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
-        return FashionMnistFigures("MLP and prediction", MlpFigures(epochs));
+        ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1);
+        return FashionMnistFigures("MLP and prediction", MlpFigures(epochs, seeds));
     }
 
     /// <summary>
@@ -70,13 +73,15 @@ public static class FigureCatalog
     /// <summary>All figures, in the order the short mode prints them; the MLP group only when asked for.</summary>
     /// <param name="epochs">Epochs of the MLP figures.</param>
     /// <param name="includeMlp">Whether to include <see cref="Mlp"/> (the script's --skip-mlp turns it off).</param>
-    public static IEnumerable<Figure> All(int epochs = 2, bool includeMlp = true) =>
-        Memory().Concat(BatchNorm()).Concat(Gemm()).Concat(MlNet()).Concat(includeMlp ? Mlp(epochs) : []);
+    /// <param name="seeds">Seeds of the MLP accuracy figures.</param>
+    public static IEnumerable<Figure> All(int epochs = 2, bool includeMlp = true, int seeds = 1) =>
+        Memory().Concat(BatchNorm()).Concat(Gemm()).Concat(MlNet()).Concat(includeMlp ? Mlp(epochs, seeds) : []);
 
-    private static IEnumerable<Figure> MlpFigures(int epochs)
+    private static IEnumerable<Figure> MlpFigures(int epochs, int seeds)
     {
-        foreach (int b in BatchSizes) yield return new MlpEpochFigure(b, epochs);
+        foreach (int b in BatchSizes) yield return new MlpEpochFigure(b, epochs, seeds);
         yield return new PredictBatchFigure();
+        yield return new TransformScoringFigure();
         yield return new PredictRowFigure();
         yield return new PredictionEngineFigure();
     }
