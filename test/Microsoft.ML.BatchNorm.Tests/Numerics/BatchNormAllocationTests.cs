@@ -26,16 +26,6 @@ public sealed class BatchNormAllocationTests
             BatchNormKernels.Normalize(x, n, d, runningMean, inverse, beta, true, y);
         }
 
-        for (int i = 0; i < 5; i++) Step();
-        // As in the optimizer test: the JIT may allocate on this thread while it tiers methods up, so the last of a
-        // few rounds must be allocation-free; a per-call allocation would show in every round.
-        var rounds = new List<long>();
-        for (int round = 0; round < 6 && (rounds.Count == 0 || rounds[^1] != 0); round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 50; i++) Step();
-            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        Assert.AreEqual(0L, rounds[^1], $"bytes allocated per round of 50 calls: {string.Join(", ", rounds)}");
+        AllocationAssert.NothingAfterWarmUp(Step, 50, "calls");
     }
 }

@@ -223,15 +223,7 @@ public sealed class SgemmTests
         // whose bookkeeping is kept per thread, so the training loop's split products make no garbage either.
         var problem = new Problem(false, false, 96, 200, 300, extraStride: 0, seed: 12);
         float[] c = (float[])problem.C0.Clone();
-        for (int i = 0; i < 3; i++) problem.Run(1f, 0f, SgemmKernels.Best, threads: 2, c);
-        var rounds = new List<long>();
-        for (int round = 0; round < 6 && (rounds.Count == 0 || rounds[^1] != 0); round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++) problem.Run(1f, 0f, SgemmKernels.Best, threads: 2, c);
-            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        Assert.AreEqual(0L, rounds[^1], $"bytes allocated per round of 20 calls: {string.Join(", ", rounds)}");
+        AllocationAssert.NothingAfterWarmUp(() => problem.Run(1f, 0f, SgemmKernels.Best, threads: 2, c), 20, "split calls");
         problem.Check(c, 1f, 0f, "split");
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.ML.BatchNorm.Numerics;
+using Microsoft.ML.BatchNorm.Tests.Numerics;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.BatchNorm.Tests;
@@ -95,17 +96,7 @@ public sealed class MlpOptimizerTests
         MlpParameter[] parameters = [new(new float[300_000], new float[300_000], true), new(new float[1000], new float[1000], false)];
         MlpOptimizer optimizer = MlpOptimizer.Create(new MlpTrainingSettings { Optimizer = kind, L2Regularization = 1e-4f }, parameters);
         parameters[0].Gradient.AsSpan().Fill(0.5f);
-        for (int i = 0; i < 5; i++) optimizer.Step();
-        // The runtime itself may allocate on this thread while the JIT tiers the methods up; a round of 50 steps
-        // with no allocation at all shows the steps allocate nothing (a per-step allocation would show in every round).
-        var rounds = new List<long>();
-        for (int round = 0; round < 6 && (rounds.Count == 0 || rounds[^1] != 0); round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 50; i++) optimizer.Step();
-            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        Assert.AreEqual(0L, rounds[^1], $"bytes allocated per round of 50 steps: {string.Join(", ", rounds)}");
+        AllocationAssert.NothingAfterWarmUp(optimizer.Step, 50, "steps");
         Assert.IsTrue(parameters[0].Value.All(v => v < 0 && v == parameters[0].Value[0]), "every element got the same update");
     }
 

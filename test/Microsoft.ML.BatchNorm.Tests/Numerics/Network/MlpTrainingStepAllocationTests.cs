@@ -28,17 +28,7 @@ public sealed class MlpTrainingStepAllocationTests
             optimizer.Step();
         }
 
-        for (int i = 0; i < 3; i++) Step();
-        // As in the optimizer test: the JIT may allocate while it tiers methods up, so the last of a few rounds must
-        // be allocation-free; a per-step allocation would show in every round.
-        var rounds = new List<long>();
-        for (int round = 0; round < 6 && (rounds.Count == 0 || rounds[^1] != 0); round++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10; i++) Step();
-            rounds.Add(GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        Assert.AreEqual(0L, rounds[^1], $"bytes allocated per round of 10 steps: {string.Join(", ", rounds)}");
+        AllocationAssert.NothingAfterWarmUp(Step, 10, "training steps");
         Assert.IsTrue(double.IsFinite(loss) && loss < Math.Log(10), $"the steps trained (loss {loss})");
     }
 }
