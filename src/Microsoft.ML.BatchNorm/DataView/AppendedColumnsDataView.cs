@@ -48,7 +48,7 @@ internal sealed class AppendedColumnsDataView : IDataView
                 active[column.Index - inputCount] = true;
         }
         if (active.Any(a => a) && _mapping.CreateTileScorer(input, active) is { } scorer)
-            return new ReadAheadCursor(input, _mapping, active, scorer);
+            return new ReadAheadCursor(input, _mapping, needed, active, scorer);
         return new AppendedColumnsRow(input, _mapping, needed);
     }
 }

@@ -29,9 +29,12 @@ internal sealed class ReadAheadCursor : DataViewRowCursor
 
     /// <param name="input">The input cursor (the cursor disposes it).</param>
     /// <param name="mapping">The mapping.</param>
+    /// <param name="requested">The output columns asked for: their input columns are kept per row (others the input
+    /// reads only for the scorer are not).</param>
     /// <param name="active">Which added columns are active.</param>
     /// <param name="scorer">The mapping's scorer for <paramref name="input"/> and <paramref name="active"/>.</param>
-    public ReadAheadCursor(DataViewRowCursor input, AppendedColumnsMapping mapping, bool[] active, TileScorer scorer)
+    public ReadAheadCursor(DataViewRowCursor input, AppendedColumnsMapping mapping, IEnumerable<DataViewSchema.Column> requested,
+        bool[] active, TileScorer scorer)
     {
         _input = input;
         _mapping = mapping;
@@ -43,10 +46,10 @@ internal sealed class ReadAheadCursor : DataViewRowCursor
         _currentScoredSlot = CurrentScoredSlot;
         _addedGetters = _scorer.CreateGetters(_active, _currentScoredSlot);
         _inputTiles = new ColumnTile?[inputCount];
-        for (int i = 0; i < inputCount; i++)
+        foreach (var column in requested)
         {
-            if (input.IsColumnActive(mapping.InputSchema[i]))
-                _inputTiles[i] = ColumnTile.Create(input, mapping.InputSchema[i], capacity);
+            if (column.Index < inputCount && _inputTiles[column.Index] is null && input.IsColumnActive(mapping.InputSchema[column.Index]))
+                _inputTiles[column.Index] = ColumnTile.Create(input, mapping.InputSchema[column.Index], capacity);
         }
         _inputId = input.GetIdGetter();
         _ids = new DataViewRowId[capacity];

@@ -115,6 +115,9 @@ public sealed class MultilayerPerceptronScoringCursorTests
     {
         var column = scored.Schema["PredictedLabel"];
         using var cursor = scored.GetRowCursor([column]);
+        // The features are read for scoring but not asked for: the cursor does not keep (or offer) them.
+        Assert.IsFalse(cursor.IsColumnActive(scored.Schema["Features"]));
+        Assert.IsTrue(cursor.IsColumnActive(column));
         var getter = cursor.GetGetter<uint>(column);
         var values = new List<uint>();
         for (long row = 0; cursor.MoveNext(); row++)
