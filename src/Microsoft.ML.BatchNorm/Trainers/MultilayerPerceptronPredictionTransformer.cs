@@ -39,7 +39,7 @@ public sealed class MultilayerPerceptronPredictionTransformer : ISingleFeaturePr
 
     internal LabelKeyValues LabelKeyValues { get; }
 
-    /// <summary>Always true: rows are scored one at a time.</summary>
+    /// <summary>Always true: a row can be scored on its own (prediction engines; cursors score tiles of rows).</summary>
     public bool IsRowToRowMapper => true;
 
     /// <summary>The input schema plus Score and PredictedLabel.</summary>

@@ -7,12 +7,18 @@ namespace Microsoft.ML.Trainers;
 /// <summary>
 /// Score and PredictedLabel of <see cref="MultilayerPerceptronPredictionTransformer"/> for a tile of rows at once:
 /// the features of up to <see cref="MaxRows"/> rows are gathered into one matrix and go through the network as
-/// matrix products (split over the cores), instead of one matrix-vector product per row.
+/// matrix products (split over the cores), instead of one matrix-vector product per row. A tile of one serves
+/// single rows; both give the same bits (see <c>Sgemm.MultiplyRow</c>).
 /// </summary>
 internal sealed class MultilayerPerceptronTileScorer : TileScorer
 {
-    // 4 of MlpInference's 128-row tiles: enough to keep 2 cores busy, small enough to stay in the L2 caches.
-    private const int TileRows = 512;
+    /// <summary>
+    /// Rows per tile of a cursor: 4 of MlpInference's 128-row tiles, enough to keep 2 cores busy, small enough to
+    /// stay in the L2 caches.
+    /// </summary>
+    public const int CursorTileRows = 512;
+
+    private readonly int _maxRows;
 
     private readonly MultilayerPerceptronPredictionTransformer _transformer;
     private readonly DataViewRow _input;
@@ -24,21 +30,26 @@ internal sealed class MultilayerPerceptronTileScorer : TileScorer
     private readonly long[] _badPositions;
     private VBuffer<float> _buffer;
 
-    public MultilayerPerceptronTileScorer(MultilayerPerceptronPredictionTransformer transformer, DataViewRow input, int featureIndex)
+    /// <param name="transformer">The model.</param>
+    /// <param name="input">The row or cursor the features are read from.</param>
+    /// <param name="featureIndex">The feature column's index in the input schema.</param>
+    /// <param name="maxRows">Slots per tile (&gt;= 1).</param>
+    public MultilayerPerceptronTileScorer(MultilayerPerceptronPredictionTransformer transformer, DataViewRow input, int featureIndex, int maxRows)
     {
+        _maxRows = maxRows;
         _transformer = transformer;
         _input = input;
         _features = input.GetGetter<VBuffer<float>>(input.Schema[featureIndex]);
         _inputSize = transformer.Model.InputSize;
         _classes = transformer.Model.ClassCount;
-        _inference = transformer.Model.Network.CreateInference(TileRows);
-        _tile = new float[TileRows * _inputSize];
-        _probabilities = new float[TileRows * _classes];
-        _badLengths = new int[TileRows];
-        _badPositions = new long[TileRows];
+        _inference = transformer.Model.Network.CreateInference(maxRows);
+        _tile = new float[maxRows * _inputSize];
+        _probabilities = new float[maxRows * _classes];
+        _badLengths = new int[maxRows];
+        _badPositions = new long[maxRows];
     }
 
-    public override int MaxRows => TileRows;
+    public override int MaxRows => _maxRows;
 
     public override void Collect(int slot)
     {
@@ -66,7 +77,8 @@ internal sealed class MultilayerPerceptronTileScorer : TileScorer
         ReadOnlySpan<float> Probabilities(int slot)
         {
             if (_badLengths[slot] >= 0)
-                throw MultilayerPerceptronMapping.WrongLength(_transformer.FeatureColumnName, _badPositions[slot], _badLengths[slot], _inputSize);
+                throw new InvalidOperationException($"Feature column '{_transformer.FeatureColumnName}' row {_badPositions[slot]} " +
+                    $"has {_badLengths[slot]} values; the model expects {_inputSize}.");
             return _probabilities.AsSpan(slot * _classes, _classes);
         }
 
@@ -80,7 +92,19 @@ internal sealed class MultilayerPerceptronTileScorer : TileScorer
                 value = editor.Commit();
             }) : null,
             active[1] ? LabelKeys.MakeKeyGetter(_transformer.LabelType.RawType,
-                () => MultilayerPerceptronMapping.PredictedKey(Probabilities(currentSlot()))) : null,
+                () => PredictedKey(Probabilities(currentSlot()))) : null,
         ];
+    }
+
+    // The predicted label's key (1-based): the first largest probability.
+    private static uint PredictedKey(ReadOnlySpan<float> probabilities)
+    {
+        int best = 0;
+        for (int k = 1; k < probabilities.Length; k++)
+        {
+            if (probabilities[k] > probabilities[best])
+                best = k;
+        }
+        return (uint)best + 1;
     }
 }
