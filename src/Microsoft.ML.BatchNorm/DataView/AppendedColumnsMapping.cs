@@ -44,6 +44,20 @@ internal abstract class AppendedColumnsMapping
     /// </summary>
     public virtual TileScorer? CreateTileScorer(DataViewRow input, bool[] active) => null;
 
+    /// <summary>
+    /// <paramref name="getter"/> (the getter of output column <paramref name="column"/>, null when the column is not
+    /// active) as a <see cref="ValueGetter{TValue}"/>, with errors that name the column: the rows and cursors built
+    /// on this mapping all answer GetGetter through here.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The column is not active, or <typeparamref name="TValue"/> is not its type.</exception>
+    public ValueGetter<TValue> AsGetter<TValue>(DataViewSchema.Column column, Delegate? getter)
+    {
+        if (getter is null)
+            throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
+        return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
+            $"Column '{column.Name}' holds {OutputSchema[column.Index].Type}; it cannot be read as {typeof(TValue).Name}.");
+    }
+
     /// <summary>The input columns needed to produce the given output columns.</summary>
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> outputColumns)
     {

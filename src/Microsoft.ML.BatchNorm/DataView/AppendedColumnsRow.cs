@@ -53,10 +53,7 @@ internal sealed class AppendedColumnsRow : DataViewRowCursor
         if (column.Index < inputCount)
             return _input.GetGetter<TValue>(_mapping.InputSchema[column.Index]);
         int added = column.Index - inputCount;
-        if (added >= _getters.Length || _getters[added] is not { } getter)
-            throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
-        return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
-            $"Column '{column.Name}' holds {_mapping.AddedColumns[added].Type}; it cannot be read as {typeof(TValue).Name}.");
+        return _mapping.AsGetter<TValue>(column, added < _getters.Length ? _getters[added] : null);
     }
 
     protected override void Dispose(bool disposing)

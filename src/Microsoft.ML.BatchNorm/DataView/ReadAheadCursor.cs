@@ -123,24 +123,10 @@ internal sealed class ReadAheadCursor : DataViewRowCursor
 
     public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
     {
-        int inputCount = _mapping.InputSchema.Count;
-        Delegate? getter;
-        DataViewType type;
-        if (column.Index < inputCount)
-        {
-            getter = _inputTiles[column.Index]?.CreateGetter(_currentSlot);
-            type = _mapping.InputSchema[column.Index].Type;
-        }
-        else
-        {
-            int added = column.Index - inputCount;
-            getter = added < _addedGetters.Length ? _addedGetters[added] : null;
-            type = _mapping.AddedColumns[added].Type;
-        }
-        if (getter is null)
-            throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
-        return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
-            $"Column '{column.Name}' holds {type}; it cannot be read as {typeof(TValue).Name}.");
+        int inputCount = _mapping.InputSchema.Count, added = column.Index - inputCount;
+        Delegate? getter = added < 0 ? _inputTiles[column.Index]?.CreateGetter(_currentSlot)
+            : added < _addedGetters.Length ? _addedGetters[added] : null;
+        return _mapping.AsGetter<TValue>(column, getter);
     }
 
     protected override void Dispose(bool disposing)
