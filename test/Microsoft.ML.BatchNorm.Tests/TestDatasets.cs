@@ -38,6 +38,28 @@ public static class TestDatasets
         return rows.ToArray();
     }
 
+    /// <summary>
+    /// The digits as a plain CSV text file (64 pixel counts, then the digit; no header), written once per test run, for
+    /// <c>LoadFromTextFile</c>: ML.NET's text loader parses in parallel and hands out cursor sets.
+    /// </summary>
+    public static string DigitsCsvPath() => DigitsCsv.Value;
+
+    private static readonly Lazy<string> DigitsCsv = new(() =>
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"bn-digits-{Environment.ProcessId}.csv");
+        using var gzip = new GZipStream(File.OpenRead(DataPath("digits.csv.gz")), CompressionMode.Decompress);
+        using var output = File.Create(path);
+        gzip.CopyTo(output);
+        return path;
+    });
+
+    /// <summary>The text loader columns of <see cref="DigitsCsvPath"/>: Features (64 Singles) and Label.</summary>
+    public static TextLoader.Column[] DigitsCsvColumns { get; } =
+    [
+        new("Features", DataKind.Single, 0, 63),
+        new("Label", DataKind.Single, 64),
+    ];
+
     /// <summary>A seeded split: every fifth row (after a seeded shuffle) goes to the test part.</summary>
     public static (T[] Train, T[] Test) Split<T>(T[] rows, int seed = 1)
     {

@@ -6,7 +6,7 @@ namespace Microsoft.ML.BatchNorm.DataView;
 /// A cursor over an <see cref="AppendedColumnsMapping"/>'s output whose added columns come from a
 /// <see cref="TileScorer"/>: it reads a tile of rows ahead from its input cursor (keeping the active pass-through
 /// columns and row ids of each), scores the tile at once when an added column is first read, then serves the rows
-/// one by one. Tiles start small (a reader that stops after a few rows does not pay for a large read-ahead) and
+/// one by one, each with its own row id and Batch. Tiles start small (a reader that stops after a few rows does not pay for a large read-ahead) and
 /// double up to the scorer's <see cref="TileScorer.MaxRows"/>.
 /// </summary>
 internal sealed class ReadAheadCursor : DataViewRowCursor
@@ -22,6 +22,7 @@ internal sealed class ReadAheadCursor : DataViewRowCursor
     private readonly Func<int> _currentSlot, _currentScoredSlot;
     private readonly ValueGetter<DataViewRowId> _inputId;
     private readonly DataViewRowId[] _ids;
+    private readonly long[] _batches;               // each read-ahead row's input Batch: consolidation orders by it
     private int _tileRows, _rows, _slot = -1;
     private bool _scored;
     private long _position = -1;
@@ -53,6 +54,7 @@ internal sealed class ReadAheadCursor : DataViewRowCursor
         }
         _inputId = input.GetIdGetter();
         _ids = new DataViewRowId[capacity];
+        _batches = new long[capacity];
         _tileRows = Math.Min(FirstTileRows, capacity);
     }
 
@@ -60,7 +62,8 @@ internal sealed class ReadAheadCursor : DataViewRowCursor
 
     public override long Position => _position;
 
-    public override long Batch => _input.Batch;
+    /// <summary>The Batch the input had on the row served now (the input itself is already rows ahead).</summary>
+    public override long Batch => _slot >= 0 ? _batches[_slot] : 0;
 
     public override bool MoveNext()
     {
@@ -92,6 +95,7 @@ internal sealed class ReadAheadCursor : DataViewRowCursor
         {
             foreach (ColumnTile? tile in _inputTiles) tile?.Fill(_rows);
             _inputId(ref _ids[_rows]);
+            _batches[_rows] = _input.Batch;
             _scorer.Collect(_rows);
             _rows++;
         }
