@@ -11,7 +11,8 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// <remarks>
 /// One job runs at a time: a call made while another is running (from another thread, or from inside a part) runs
 /// all its parts on the calling thread instead of waiting. Parts are claimed from a counter tagged with the job's
-/// generation, so a worker that wakes late can never run a part of a newer job twice.
+/// generation, and a new call closes the old generation before it writes its job, so a worker that wakes late can
+/// never claim a part of a newer job.
 /// </remarks>
 internal sealed class WorkerPool
 {
@@ -21,6 +22,9 @@ internal sealed class WorkerPool
     // clock: a virtual machine's clock can stall, and a worker that spins for milliseconds burns the CPU time the
     // caller needs (measured: a 5 ms spin made a B=32 epoch 2.4x slower on the 2-core VM).
     private const int SpinIterations = 64;
+
+    // A claim counter's part field that no job reaches: the generation it belongs to has nothing left to claim.
+    private const long Closed = int.MaxValue;
 
     private static readonly Lazy<WorkerPool> LazyShared = new(() => new WorkerPool(Environment.ProcessorCount - 1));
 
@@ -67,11 +71,16 @@ internal sealed class WorkerPool
 
         try
         {
+            // Close the previous generation before touching the job's fields: a worker that read its claim counter
+            // just before this call and is only now checking _parts must fail its claim, not take a part of the
+            // new job under the old generation (that part would run twice and be counted twice).
+            long previous = Volatile.Read(ref _claims) >> 32;
+            Interlocked.Exchange(ref _claims, previous << 32 | Closed);
             _job = job;
             _parts = parts;
             _failure = null;
             Volatile.Write(ref _unfinished, parts);
-            long generation = (Volatile.Read(ref _claims) >> 32) + 1;
+            long generation = previous + 1;
             // Publishing the new generation with part 0 next releases the job to the spinning workers...
             Interlocked.Exchange(ref _claims, generation << 32);
             // ...and the pulse wakes the blocked ones (they re-check the generation under the lock).

@@ -39,6 +39,53 @@ public sealed class WorkerPoolTests
     }
 
     [TestMethod]
+    public void EveryPartHasFinishedWhenRunReturnsUnderPreemption()
+    {
+        if (WorkerPool.Shared.WorkerCount == 0) Assert.Inconclusive("One core: no workers.");
+        // Jobs alternate between few and many parts while busy threads preempt the workers: a worker that read the
+        // old job's claim counter and is descheduled must not claim a part of the next job (it would run that part
+        // twice and let Run return before the other copy has finished).
+        using var stop = new CancellationTokenSource();
+        Task[] hogs = Enumerable.Range(0, Environment.ProcessorCount).Select(_ => Task.Factory.StartNew(() =>
+        {
+            while (!stop.IsCancellationRequested) Thread.SpinWait(1000);
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(1.5);
+            for (int repeat = 0; DateTime.UtcNow < deadline; repeat++)
+            {
+                int parts = repeat % 2 == 0 ? 2 : 48;
+                var job = new FinishingJob(parts);
+                WorkerPool.Shared.Run(job, parts);
+                for (int p = 0; p < parts; p++)
+                {
+                    Assert.AreEqual(1, Volatile.Read(ref job.Started[p]), $"job {repeat}, part {p} of {parts} started");
+                    Assert.AreEqual(1, Volatile.Read(ref job.Finished[p]), $"job {repeat}, part {p} of {parts} finished");
+                }
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            Task.WaitAll(hogs);
+        }
+    }
+
+    private sealed class FinishingJob(int parts) : ParallelJob
+    {
+        public readonly int[] Started = new int[parts];
+        public readonly int[] Finished = new int[parts];
+
+        public override void RunPart(int part)
+        {
+            Interlocked.Increment(ref Started[part]);
+            Thread.SpinWait(200);
+            Interlocked.Increment(ref Finished[part]);
+        }
+    }
+
+    [TestMethod]
     public void PartsRunOnMoreThanOneThreadWhenThereAreWorkers()
     {
         if (WorkerPool.Shared.WorkerCount == 0) Assert.Inconclusive("One core: no workers.");
