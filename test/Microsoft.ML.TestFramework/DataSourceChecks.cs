@@ -102,6 +102,7 @@ public static class DataSourceChecks
             id(ref value);
             rows.Add(new Row(value, row.Batch, row.Position, readers.Select(read => read()).ToArray()));
         }
+        Assert.AreEqual(-1, cursor.Position, "A cursor's Position is -1 once MoveNext has returned false.");
         return rows;
     }
 

@@ -38,7 +38,17 @@ internal sealed class InMemoryDataView : IDataView
 
         public override long Batch => 0;
 
-        public override bool MoveNext() => ++_position < view._rows.Length;
+        private bool _done;
+
+        // Position is -1 again once MoveNext has returned false (DataViewRow's contract), and stays there.
+        public override bool MoveNext()
+        {
+            if (!_done && ++_position < view._rows.Length)
+                return true;
+            _done = true;
+            _position = -1;
+            return false;
+        }
 
         public override ValueGetter<DataViewRowId> GetIdGetter()
             => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);

@@ -69,8 +69,8 @@ public sealed class BatchNormalizeSaveLoadTests
         ExceptionAssert.Throws<NotSupportedException>(() => ml.Model.Save(transformer, data.Schema, stream),
             "'Features'", "slot 1", "gamma");
         // The stream holds at most the archive ML.NET opened before asking the transformer to save itself; no model
-        // entry (ML.NET names them Model.key) may be in it. Observed with the offline stand-in: an empty zip archive
-        // (22 bytes, no entries). How real ML.NET's repository writer leaves the stream on an exception is not asserted.
+        // entry (ML.NET names them Model.key) may be in it. Observed with Microsoft.ML 5.0.1: a 193-byte archive holding
+        // only TrainingInfo/Version.txt. How ML.NET's repository writer leaves the stream on an exception is its own.
         AssertNoModelEntry(stream.ToArray(), "stream");
     }
 
@@ -88,7 +88,7 @@ public sealed class BatchNormalizeSaveLoadTests
         {
             ExceptionAssert.Throws<NotSupportedException>(() => ml.Model.Save(transformer, data.Schema, path), "'Features'", "slot 0");
             // Real ML.NET's file overload creates (truncates) the file before the transformers save, so a file is left
-            // behind after the exception (observed with the offline stand-in: an empty 22-byte zip archive). Its exact
+            // behind after the exception (observed with Microsoft.ML 5.0.1: an archive holding only TrainingInfo/Version.txt). Its exact
             // contents depend on how ML.NET disposes its writer, so only the part that would be ours is asserted: no
             // model entry in it, hence nothing Model.Load could mistake for a saved model.
             if (File.Exists(path))
