@@ -82,6 +82,17 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
 
         /// <summary>Receives each epoch's figures as training goes. Default null.</summary>
         public IProgress<MultilayerPerceptronEpoch>? Progress { get; set; }
+
+        /// <summary>
+        /// Receives progress within each epoch (rows done, rows per epoch, running mean loss, time), for progress bars.
+        /// Default null. Reports come from the training thread, between mini-batches: about every 100 ms (after the
+        /// first mini-batch ending at least 100 ms after the previous report or the epoch's start) and after the
+        /// epoch's last mini-batch, before the validation rows are evaluated and <see cref="Progress"/> gets the epoch.
+        /// The report is a struct, and the check costs a clock read per mini-batch: training is not slowed. Keep
+        /// <see cref="IProgress{T}.Report"/> short (it runs between two mini-batches), and note that
+        /// <see cref="Progress{T}"/> would post each report to the thread pool.
+        /// </summary>
+        public IProgress<MultilayerPerceptronBatchProgress>? BatchProgress { get; set; }
     }
 
     private readonly Options _options;
@@ -169,7 +180,8 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
                 history.Add(epoch);
                 _options.Progress?.Report(epoch);
             },
-            CancellationToken.None);
+            CancellationToken.None,
+            _options.BatchProgress is { } batchProgress ? progress => batchProgress.Report(new MultilayerPerceptronBatchProgress(progress)) : null);
         var model = new MultilayerPerceptronModelParameters(result.Network, history);
         var labelAnnotations = trainData.Schema[_options.LabelColumnName].Annotations;
         return new MultilayerPerceptronPredictionTransformer(model, _options.FeatureColumnName,

@@ -114,6 +114,33 @@ public sealed class MultilayerPerceptronTrainerTests
         Assert.IsTrue(history.Count >= 3 && history.Count <= 30);
     }
 
+    [TestMethod]
+    public void BatchProgressReportsEachEpochUpToItsLastRow()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(DigitRows.Value.Take(500).ToArray());
+        var batches = new List<MultilayerPerceptronBatchProgress>();
+        var epochs = new List<MultilayerPerceptronEpoch>();
+        var options = new MultilayerPerceptronTrainer.Options
+        {
+            HiddenLayerSizes = [16], NumberOfEpochs = 3, ValidationFraction = 0.2,
+            BatchProgress = new SynchronousProgress<MultilayerPerceptronBatchProgress>(batches.Add),
+            Progress = new SynchronousProgress<MultilayerPerceptronEpoch>(epochs.Add),
+        };
+        DigitsPipeline(ml, options).Fit(data);
+
+        Assert.AreEqual(3, epochs.Count);
+        int rowCount = batches[0].RowCount;
+        Assert.IsTrue(rowCount is >= 350 and <= 450, $"the 80 % not held out for validation: {rowCount} of 500 rows");
+        foreach (var epoch in epochs)
+        {
+            var last = batches.Last(b => b.Epoch == epoch.Epoch);
+            Assert.AreEqual(rowCount, last.RowsDone, $"epoch {epoch.Epoch} ends with every row done");
+            Assert.AreEqual(epoch.TrainingLoss, last.TrainingLoss, 1e-12, "the running loss ends at the epoch's loss");
+        }
+        Assert.IsTrue(batches.All(b => b.RowsDone > 0 && b.RowsDone <= b.RowCount && double.IsFinite(b.TrainingLoss)));
+    }
+
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {

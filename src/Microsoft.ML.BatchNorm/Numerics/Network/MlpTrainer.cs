@@ -18,7 +18,7 @@ internal static class MlpTrainer
     /// <see cref="MlpTrainingSettings.EarlyStoppingPatience"/> &gt; 0, training stops after that many epochs without a
     /// lower validation loss and the parameters (and running statistics) of the best epoch are restored. The same
     /// seed and data give bit-identical weights. The loop allocates nothing per mini-batch: workspaces are sized once
-    /// for the largest mini-batch.
+    /// for the largest mini-batch, and the in-epoch progress report is a struct.
     /// </summary>
     /// <param name="features">rowCount x featureCount, row-major, finite.</param>
     /// <param name="labels">rowCount labels in 0..classCount-1.</param>
@@ -29,6 +29,11 @@ internal static class MlpTrainer
     /// <param name="settings">Hyper-parameters; validated here.</param>
     /// <param name="onEpoch">Called after each epoch with its summary (on the training thread).</param>
     /// <param name="cancellationToken">Checked between mini-batches.</param>
+    /// <param name="onBatches">
+    /// Called between mini-batches (on the training thread) with the epoch's progress: after the first mini-batch
+    /// that ends at least <see cref="MlpTrainingSettings.BatchProgressInterval"/> after the epoch's start or the
+    /// previous report, and after the epoch's last mini-batch (before the validation data is evaluated).
+    /// </param>
     /// <returns>The network, the per-epoch history, the best epoch and whether training stopped early.</returns>
     /// <exception cref="ArgumentNullException">features, labels or settings is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -45,7 +50,7 @@ internal static class MlpTrainer
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static MlpTrainingResult Train(float[] features, int[] labels, int rowCount, int featureCount, int classCount,
         MlpValidationData? validation, MlpTrainingSettings settings, Action<MlpEpochSummary>? onEpoch,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Action<MlpBatchProgress>? onBatches = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
@@ -92,6 +97,7 @@ internal static class MlpTrainer
             Shuffle(order, random);
             double lossSum = 0;
             long correctSum = 0;
+            long lastReport = Stopwatch.GetTimestamp();
             for (int b = 0; b < plan.BatchCount; b++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -114,6 +120,14 @@ internal static class MlpTrainer
                 optimizer.Step();
                 lossSum += loss * n;
                 correctSum += correct;
+                if (onBatches is not null)
+                {
+                    if (b == plan.BatchCount - 1 || Stopwatch.GetElapsedTime(lastReport) >= settings.BatchProgressInterval)
+                    {
+                        onBatches(new MlpBatchProgress(epoch, start + n, rowCount, lossSum / (start + n), epochTime.Elapsed));
+                        lastReport = Stopwatch.GetTimestamp();
+                    }
+                }
             }
 
             double? validationLoss = null, validationAccuracy = null;

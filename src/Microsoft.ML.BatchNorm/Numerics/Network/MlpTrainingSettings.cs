@@ -66,6 +66,12 @@ internal sealed class MlpTrainingSettings
     /// </summary>
     public int EarlyStoppingPatience { get; set; }
 
+    /// <summary>
+    /// Least time between two in-epoch progress reports of <see cref="MlpTrainer.Train"/> (the report after an
+    /// epoch's last mini-batch is always made). Default 100 ms; zero reports after every mini-batch.
+    /// </summary>
+    public TimeSpan BatchProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentNullException"><see cref="HiddenSizes"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -73,7 +79,7 @@ internal sealed class MlpTrainingSettings
     /// (or &lt; 2 with batch normalization, which needs two rows for batch statistics); a hidden size &lt; 1;
     /// LearningRate not finite or &lt;= 0; SgdMomentum, AdamBeta1 or AdamBeta2 outside [0, 1); L2Regularization
     /// negative or not finite; AdamEpsilon or BatchNormEpsilon not finite or &lt;= 0; BatchNormMomentum outside [0, 1];
-    /// EarlyStoppingPatience negative.
+    /// EarlyStoppingPatience negative; BatchProgressInterval negative.
     /// </exception>
     public void Validate()
     {
@@ -102,6 +108,8 @@ internal sealed class MlpTrainingSettings
             throw new ArgumentOutOfRangeException(nameof(BatchNormMomentum), BatchNormMomentum, "BatchNormMomentum must be in [0, 1].");
         if (EarlyStoppingPatience < 0)
             throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be 0 (off) or positive.");
+        if (BatchProgressInterval < TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(BatchProgressInterval), BatchProgressInterval, "BatchProgressInterval must not be negative.");
     }
 
     private static void CheckUnitInterval(float value, string name)

@@ -112,6 +112,7 @@ public sealed class MlpTrainerTests
             (s => s.BatchNormEpsilon = 0f, nameof(MlpTrainingSettings.BatchNormEpsilon)),
             (s => s.BatchNormMomentum = 1.5f, nameof(MlpTrainingSettings.BatchNormMomentum)),
             (s => s.EarlyStoppingPatience = -1, nameof(MlpTrainingSettings.EarlyStoppingPatience)),
+            (s => s.BatchProgressInterval = TimeSpan.FromTicks(-1), nameof(MlpTrainingSettings.BatchProgressInterval)),
         ];
         foreach ((Action<MlpTrainingSettings> change, string name) in cases)
         {
@@ -150,6 +151,43 @@ public sealed class MlpTrainerTests
         MlpTrainingResult noValidation = MlpTestData.Train(data, Small());
         Assert.IsNull(noValidation.History[0].ValidationLoss);
         Assert.AreEqual(3, noValidation.BestEpoch);
+    }
+
+    [TestMethod]
+    public void BatchProgressReportsTheRunningLossAndEndsEachEpochComplete()
+    {
+        // 100 rows in mini-batches of 16: 6 of 16 and a last of 4. Interval zero: a report after every mini-batch.
+        MlpTestData.Dataset data = MlpTestData.Random(100, 4, 2, seed: 2);
+        MlpTrainingSettings settings = Small();
+        settings.BatchProgressInterval = TimeSpan.Zero;
+        var reports = new List<MlpBatchProgress>();
+        var epochs = new List<MlpEpochSummary>();
+        MlpTrainer.Train(data.Features, data.Labels, data.RowCount, 4, 2, null, settings,
+            summary =>
+            {
+                Assert.AreEqual(summary.Epoch, reports[^1].Epoch, "the epoch's last report comes before its summary");
+                epochs.Add(summary);
+            },
+            CancellationToken.None, reports.Add);
+
+        Assert.AreEqual(3 * 7, reports.Count);
+        int[] rowsDone = [16, 32, 48, 64, 80, 96, 100];
+        for (int epoch = 1; epoch <= 3; epoch++)
+        {
+            MlpBatchProgress[] ofEpoch = reports.Where(r => r.Epoch == epoch).ToArray();
+            CollectionAssert.AreEqual(rowsDone, ofEpoch.Select(r => r.RowsDone).ToArray(), $"epoch {epoch}");
+            Assert.IsTrue(ofEpoch.All(r => r.RowCount == 100 && double.IsFinite(r.TrainLoss) && r.TrainLoss > 0));
+            Assert.IsTrue(ofEpoch.Zip(ofEpoch.Skip(1)).All(p => p.First.Elapsed <= p.Second.Elapsed), "elapsed time grows");
+            // After the last mini-batch the running loss is the epoch's loss, to the bit.
+            Assert.AreEqual(epochs[epoch - 1].TrainLoss, ofEpoch[^1].TrainLoss);
+        }
+
+        // With the default 100 ms interval, every epoch still ends with a complete report.
+        reports.Clear();
+        MlpTrainer.Train(data.Features, data.Labels, data.RowCount, 4, 2, null, Small(), null, CancellationToken.None, reports.Add);
+        for (int epoch = 1; epoch <= 3; epoch++)
+            Assert.AreEqual(100, reports.Last(r => r.Epoch == epoch).RowsDone, $"epoch {epoch}");
+        Assert.IsTrue(reports.Count >= 3);
     }
 
     [TestMethod]

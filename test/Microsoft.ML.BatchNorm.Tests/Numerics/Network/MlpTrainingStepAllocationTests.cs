@@ -31,4 +31,37 @@ public sealed class MlpTrainingStepAllocationTests
         AllocationAssert.NothingAfterWarmUp(Step, 10, "training steps");
         Assert.IsTrue(double.IsFinite(loss) && loss < Math.Log(10), $"the steps trained (loss {loss})");
     }
+
+    [TestMethod]
+    public void BatchProgressReportsAllocateNothing()
+    {
+        // 2000 rows in mini-batches of 2, two epochs, a report after each of the 2000 mini-batches: the whole training
+        // allocates the same with the reports as without them (any allocation per report would show 2000 times).
+        MlpTestData.Dataset data = MlpTestData.Random(2000, 8, 3, seed: 6);
+        var settings = new MlpTrainingSettings
+        {
+            HiddenSizes = [8], Epochs = 2, BatchSize = 2, BatchProgressInterval = TimeSpan.Zero,
+        };
+        int reports = 0;
+        Action<MlpBatchProgress> onBatches = _ => reports++;
+        long Allocated(Action<MlpBatchProgress>? callback)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            MlpTrainer.Train(data.Features, data.Labels, data.RowCount, data.FeatureCount, data.ClassCount, null, settings,
+                null, CancellationToken.None, callback);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        // Rounds, as in AllocationAssert: the JIT may allocate on this thread while it tiers the loop up.
+        var differences = new List<long>();
+        for (int round = 0; round < 6 && (differences.Count == 0 || differences[^1] > 0); round++)
+        {
+            long without = Allocated(null);
+            reports = 0;
+            long with = Allocated(onBatches);
+            Assert.AreEqual(2 * 1000, reports);
+            differences.Add(with - without);
+        }
+        Assert.IsTrue(differences[^1] <= 0, $"bytes allocated by 2000 progress reports, per round: {string.Join(", ", differences)}");
+    }
 }
