@@ -93,6 +93,14 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
         /// <see cref="Progress{T}"/> would post each report to the thread pool.
         /// </summary>
         public IProgress<MultilayerPerceptronBatchProgress>? BatchProgress { get; set; }
+
+        /// <summary>
+        /// Factor on the standard deviation of the initial dense weights: each layer's weights are drawn from
+        /// N(0, 2 / fan-in) (He et al. 2015) and multiplied by this. Positive and finite. Default 1. Other values
+        /// are for experiments: batch normalization makes the hidden layers insensitive to the scale of their
+        /// weights (Ioffe and Szegedy 2015, section 3.3), a network without it is not (try 10 or 0.1).
+        /// </summary>
+        public float InitialWeightScale { get; set; } = 1f;
     }
 
     private readonly Options _options;
@@ -129,6 +137,7 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
         BatchNormMomentum = options.BatchNormalizationMomentum,
         Seed = options.Seed,
         EarlyStoppingPatience = options.EarlyStoppingPatience,
+        InitialWeightScale = options.InitialWeightScale,
     };
 
     /// <summary>Trains on <paramref name="input"/> (holding out <see cref="Options.ValidationFraction"/> of it, if set).</summary>

@@ -141,6 +141,24 @@ public sealed class MultilayerPerceptronTrainerTests
         Assert.IsTrue(batches.All(b => b.RowsDone > 0 && b.RowsDone <= b.RowCount && double.IsFinite(b.TrainingLoss)));
     }
 
+    [TestMethod]
+    public void InitialWeightScaleIsValidated()
+    {
+        foreach (float scale in new[] { 0f, -1f, float.NaN, float.PositiveInfinity })
+        {
+            var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(
+                () => new MultilayerPerceptronTrainer(new MultilayerPerceptronTrainer.Options { InitialWeightScale = scale }));
+            Assert.AreEqual(nameof(MultilayerPerceptronTrainer.Options.InitialWeightScale), e.ParamName);
+        }
+        // Training with a scaled initialization works (its effect on the weights is tested on MlpNetwork).
+        var ml = new MLContext(seed: 1);
+        var model = Network(DigitsPipeline(ml, new MultilayerPerceptronTrainer.Options
+        {
+            HiddenLayerSizes = [16], NumberOfEpochs = 1, InitialWeightScale = 0.1f,
+        }).Fit(ml.Data.LoadFromEnumerable(DigitRows.Value.Take(200).ToArray())));
+        Assert.IsTrue(model.Model.Layers[0].Weights.All(float.IsFinite));
+    }
+
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {

@@ -68,12 +68,15 @@ internal sealed class MlpNetwork
     /// <param name="useBatchNormalization">Whether hidden layers have batch normalization.</param>
     /// <param name="batchNormEpsilon">Epsilon of the batch normalization (finite, positive; ignored without it).</param>
     /// <param name="random">Source of the weights; the same state gives the same network.</param>
+    /// <param name="weightScale">Factor on the weights' standard deviation (finite, positive); 1 is He's.</param>
     /// <exception cref="ArgumentNullException"><paramref name="random"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A size is less than 1, or the epsilon is invalid.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is less than 1, or the epsilon or the scale is invalid.</exception>
     public static MlpNetwork CreateInitialized(int inputSize, ReadOnlySpan<int> hiddenSizes, int classCount,
-        bool useBatchNormalization, float batchNormEpsilon, Random random)
+        bool useBatchNormalization, float batchNormEpsilon, Random random, float weightScale = 1f)
     {
         ArgumentNullException.ThrowIfNull(random);
+        if (!float.IsFinite(weightScale) || weightScale <= 0f)
+            throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, "The weight scale must be finite and positive.");
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 1);
         var gaussian = new GaussianSampler(random);
@@ -86,7 +89,7 @@ internal sealed class MlpNetwork
             if (width < 1)
                 throw new ArgumentOutOfRangeException(nameof(hiddenSizes), width, $"Hidden size {i} must be at least 1.");
             var weights = new float[(long)width * fanIn];
-            double std = Math.Sqrt(2.0 / fanIn);
+            double std = weightScale * Math.Sqrt(2.0 / fanIn);
             for (int j = 0; j < weights.Length; j++) weights[j] = (float)(std * gaussian.Next());
             bool bn = useBatchNormalization && !isLast;
             layers[i] = bn

@@ -69,7 +69,7 @@ internal static class MlpTrainer
         var totalTime = Stopwatch.StartNew();
         var random = new Random(settings.Seed);
         MlpNetwork network = MlpNetwork.CreateInitialized(featureCount, settings.HiddenSizes, classCount,
-            settings.UseBatchNormalization, settings.BatchNormEpsilon, random);
+            settings.UseBatchNormalization, settings.BatchNormEpsilon, random, settings.InitialWeightScale);
         var plan = new MiniBatchPlan(rowCount, settings.BatchSize);
         var pass = new MlpTrainingPass(network, plan.MaxRows);
         MlpOptimizer optimizer = MlpOptimizer.Create(settings, pass.Parameters);

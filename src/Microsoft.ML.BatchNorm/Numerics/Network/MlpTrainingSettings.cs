@@ -67,6 +67,12 @@ internal sealed class MlpTrainingSettings
     public int EarlyStoppingPatience { get; set; }
 
     /// <summary>
+    /// Factor on the standard deviation of every dense layer's initial weights (He normal, N(0, 2 / fan-in), times
+    /// this). Default 1. Other values are for experiments on the sensitivity to the initial scale.
+    /// </summary>
+    public float InitialWeightScale { get; set; } = 1f;
+
+    /// <summary>
     /// Least time between two in-epoch progress reports of <see cref="MlpTrainer.Train"/> (the report after an
     /// epoch's last mini-batch is always made). Default 100 ms; zero reports after every mini-batch.
     /// </summary>
@@ -79,7 +85,7 @@ internal sealed class MlpTrainingSettings
     /// (or &lt; 2 with batch normalization, which needs two rows for batch statistics); a hidden size &lt; 1;
     /// LearningRate not finite or &lt;= 0; SgdMomentum, AdamBeta1 or AdamBeta2 outside [0, 1); L2Regularization
     /// negative or not finite; AdamEpsilon or BatchNormEpsilon not finite or &lt;= 0; BatchNormMomentum outside [0, 1];
-    /// EarlyStoppingPatience negative; BatchProgressInterval negative.
+    /// EarlyStoppingPatience negative; InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative.
     /// </exception>
     public void Validate()
     {
@@ -108,6 +114,7 @@ internal sealed class MlpTrainingSettings
             throw new ArgumentOutOfRangeException(nameof(BatchNormMomentum), BatchNormMomentum, "BatchNormMomentum must be in [0, 1].");
         if (EarlyStoppingPatience < 0)
             throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be 0 (off) or positive.");
+        CheckPositive(InitialWeightScale, nameof(InitialWeightScale));
         if (BatchProgressInterval < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(BatchProgressInterval), BatchProgressInterval, "BatchProgressInterval must not be negative.");
     }

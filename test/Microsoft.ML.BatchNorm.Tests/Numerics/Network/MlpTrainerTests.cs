@@ -112,6 +112,8 @@ public sealed class MlpTrainerTests
             (s => s.BatchNormEpsilon = 0f, nameof(MlpTrainingSettings.BatchNormEpsilon)),
             (s => s.BatchNormMomentum = 1.5f, nameof(MlpTrainingSettings.BatchNormMomentum)),
             (s => s.EarlyStoppingPatience = -1, nameof(MlpTrainingSettings.EarlyStoppingPatience)),
+            (s => s.InitialWeightScale = 0f, nameof(MlpTrainingSettings.InitialWeightScale)),
+            (s => s.InitialWeightScale = float.NaN, nameof(MlpTrainingSettings.InitialWeightScale)),
             (s => s.BatchProgressInterval = TimeSpan.FromTicks(-1), nameof(MlpTrainingSettings.BatchProgressInterval)),
         ];
         foreach ((Action<MlpTrainingSettings> change, string name) in cases)
@@ -188,6 +190,20 @@ public sealed class MlpTrainerTests
         for (int epoch = 1; epoch <= 3; epoch++)
             Assert.AreEqual(100, reports.Last(r => r.Epoch == epoch).RowsDone, $"epoch {epoch}");
         Assert.IsTrue(reports.Count >= 3);
+    }
+
+    [TestMethod]
+    public void InitialWeightScaleMultipliesTheInitialWeights()
+    {
+        MlpNetwork plain = MlpNetwork.CreateInitialized(20, [16], 3, false, 1e-5f, new Random(4));
+        MlpNetwork scaled = MlpNetwork.CreateInitialized(20, [16], 3, false, 1e-5f, new Random(4), weightScale: 10f);
+        for (int l = 0; l < 2; l++)
+            for (int i = 0; i < plain.Layers[l].Weights.Length; i++)
+                Assert.AreEqual(10.0 * plain.Layers[l].Weights[i], scaled.Layers[l].Weights[i], 1e-5 * Math.Abs(scaled.Layers[l].Weights[i]),
+                    $"layer {l} weight {i}");
+        Assert.IsTrue(scaled.Layers[1].Bias!.All(b => b == 0f), "biases are not scaled");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(
+            () => MlpNetwork.CreateInitialized(20, [16], 3, false, 1e-5f, new Random(4), weightScale: float.PositiveInfinity));
     }
 
     [TestMethod]
