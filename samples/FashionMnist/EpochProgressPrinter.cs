@@ -4,8 +4,9 @@ using Spectre.Console;
 namespace Microsoft.ML.BatchNorm.Samples.FashionMnist;
 
 /// <summary>
-/// Prints one line per training epoch as the trainer reports it. Plain lines, not a live widget, so the output reads
-/// the same in a terminal, redirected to a file, or in CI.
+/// Prints one line per training epoch as the trainer reports it, and, when early stopping is off, one hint if the loss
+/// stops improving (<see cref="NoImprovementHint"/>). Plain lines, so the output reads the same in a terminal
+/// (where they scroll above the progress bar), redirected to a file, or in CI.
 /// </summary>
 /// <remarks>
 /// Implements <see cref="IProgress{T}"/> directly: <see cref="Progress{T}"/> would post each report to the thread
@@ -14,10 +15,15 @@ namespace Microsoft.ML.BatchNorm.Samples.FashionMnist;
 internal sealed class EpochProgressPrinter : IProgress<MultilayerPerceptronEpoch>
 {
     private readonly IAnsiConsole _console;
+    private readonly NoImprovementHint? _hint;
     private bool _headerWritten;
 
-    /// <summary>Prints to <paramref name="console"/>.</summary>
-    public EpochProgressPrinter(IAnsiConsole console) => _console = console;
+    /// <summary>Prints to <paramref name="console"/>, and the hint of <paramref name="hint"/> if given.</summary>
+    public EpochProgressPrinter(IAnsiConsole console, NoImprovementHint? hint)
+    {
+        _console = console;
+        _hint = hint;
+    }
 
     /// <summary>The epochs reported so far.</summary>
     public List<MultilayerPerceptronEpoch> Epochs { get; } = [];
@@ -37,5 +43,7 @@ internal sealed class EpochProgressPrinter : IProgress<MultilayerPerceptronEpoch
             : $"{"-",10}  {"-",9}";
         _console.MarkupLine(Markup.Escape(
             $"{value.Epoch,5}   {value.TrainingLoss,10:F4}  {value.TrainingAccuracy,9:P2}   {validation}  {value.Elapsed.TotalSeconds,6:F1} s"));
+        if (_hint?.Next(value) is { } hint)
+            LiveConsole.WriteLine(_console, hint, Color.Yellow);
     }
 }

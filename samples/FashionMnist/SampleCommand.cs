@@ -9,7 +9,9 @@ using Spectre.Console;
 
 namespace Microsoft.ML.BatchNorm.Samples.FashionMnist;
 
-/// <summary>The command line (System.CommandLine): options, their validation, and the exit codes.</summary>
+/// <summary>
+/// The command line (System.CommandLine): options, their validation, and the exit codes.
+/// </summary>
 internal static class SampleCommand
 {
     private static readonly int[] DefaultHidden = [256, 128];
@@ -19,18 +21,8 @@ internal static class SampleCommand
     /// <summary>Parses <paramref name="args"/>, runs the sample and returns the exit code (2 for a bad command line).</summary>
     public static int Run(string[] args, IAnsiConsole console)
     {
-        var dataset = new Option<string>("--dataset")
-        {
-            Description = "auto: Fashion-MNIST if --data is given or it is installed, else the embedded digits; digits; fashion-mnist.",
-            DefaultValueFactory = _ => "auto",
-        };
-        dataset.AcceptOnlyFromAmong("auto", "digits", "fashion-mnist");
-        var data = new Option<DirectoryInfo>("--data")
-        {
-            Description = $"Directory holding Fashion-MNIST's four .gz IDX files (default {FashionMnistDataset.DefaultDirectory}).",
-            HelpName = "DIR",
-        };
-        data.AcceptExistingOnly();
+        var dataset = DatasetOption();
+        var data = DataOption();
         var epochs = new Option<int>("--epochs")
         {
             Description = "Passes over the training data.",
@@ -74,43 +66,43 @@ internal static class SampleCommand
             if (r.GetValueOrDefault<string>() is { } path && Directory.Exists(path))
                 r.AddError($"--output must name a file; '{path}' is a directory.");
         });
-        var seed = new Option<int>("--seed")
-        {
-            Description = "Seed of the split, the initialization and the shuffles.",
-            DefaultValueFactory = _ => 1,
-            CustomParser = r => ParseNumber<int>(r, "--seed", _ => true, "an integer"),
-        };
+        var seed = SeedOption();
         var validationFraction = new Option<double>("--validation-fraction")
         {
-            Description = "Fraction of the training rows held out to report validation figures per epoch. Default 0: " +
-                "train on every training row, as the reference accuracy figures do.",
+            Description = "Fraction of the training rows held out to report validation figures per epoch (the validation " +
+                "curves); 0 trains on every training row.",
             HelpName = "FRACTION",
-            DefaultValueFactory = _ => 0,
+            DefaultValueFactory = _ => DefaultValidationFraction,
             CustomParser = r => ParseNumber<double>(r, "--validation-fraction", v => v >= 0 && v < 1, "a number in [0, 1)"),
+        };
+        var earlyStopping = new Option<int>("--early-stopping")
+        {
+            Description = "Stop after this many epochs without a lower validation loss and keep the best epoch's model; 0: off.",
+            HelpName = "EPOCHS",
+            DefaultValueFactory = _ => 0,
+            CustomParser = r => ParseNumber<int>(r, "--early-stopping", v => v >= 0, "an integer of at least 0"),
         };
 
         var root = new RootCommand(
             "Trains ML.NET's batch-normalized MultilayerPerceptron (Microsoft.ML.BatchNorm) on Fashion-MNIST or the " +
-            "embedded digits, evaluates it, saves it with SaveWithNetworks and checks the reloaded model.")
+            "embedded digits, draws its learning curves, evaluates it, saves it with SaveWithNetworks and checks the " +
+            "reloaded model.")
         {
             dataset, data, epochs, batchSize, hidden, learningRate, noBatchNorm, optimizer, output, seed, validationFraction,
+            earlyStopping,
         };
+        root.Validators.Add(r => CheckDatasetAndData(r, dataset, data));
         root.Validators.Add(r =>
         {
-            if (r.GetValue(dataset) == "digits" && r.GetValue(data) is not null)
-                r.AddError("--data is Fashion-MNIST's directory; it cannot be used with --dataset digits.");
+            if (r.GetValue(earlyStopping) > 0 && r.GetValue(validationFraction) == 0)
+                r.AddError("--early-stopping watches the validation loss: it needs --validation-fraction above 0.");
         });
 
         root.SetAction(parseResult =>
         {
             bool sgd = parseResult.GetValue(optimizer) == "sgd";
             var settings = new SampleSettings(
-                Dataset: parseResult.GetValue(dataset) switch
-                {
-                    "digits" => DatasetChoice.Digits,
-                    "fashion-mnist" => DatasetChoice.FashionMnist,
-                    _ => DatasetChoice.Auto,
-                },
+                Dataset: ToDatasetChoice(parseResult.GetValue(dataset)),
                 DataDirectory: parseResult.GetValue(data)?.FullName,
                 Epochs: parseResult.GetValue(epochs),
                 BatchSize: parseResult.GetValue(batchSize),
@@ -120,7 +112,8 @@ internal static class SampleCommand
                 Optimizer: sgd ? MultilayerPerceptronOptimizer.SgdMomentum : MultilayerPerceptronOptimizer.Adam,
                 OutputPath: parseResult.GetValue(output),
                 Seed: parseResult.GetValue(seed),
-                ValidationFraction: parseResult.GetValue(validationFraction));
+                ValidationFraction: parseResult.GetValue(validationFraction),
+                EarlyStoppingPatience: parseResult.GetValue(earlyStopping));
             return Execute(console, settings);
         });
 
@@ -136,29 +129,77 @@ internal static class SampleCommand
         return parsed.Invoke();
     }
 
-    private static int Execute(IAnsiConsole console, SampleSettings settings)
-    {
-        var progress = new EpochProgressPrinter(console);
-        var run = new TrainingRun(console, settings);
-        MultilayerPerceptronTrainer.Options trainerOptions;
-        try
-        {
-            trainerOptions = run.CreateTrainerOptions(progress);
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine($"error: invalid training options: {e.Message}");
-            return ExitCodes.BadArguments;
-        }
+    /// <summary>The default of --validation-fraction: enough rows for smooth validation curves (6000 of Fashion-MNIST's 60000).</summary>
+    public const double DefaultValidationFraction = 0.1;
 
+    /// <summary>--dataset, shared with <c>compare</c>.</summary>
+    internal static Option<string> DatasetOption()
+    {
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "auto: Fashion-MNIST if --data is given or it is installed, else the embedded digits; digits; fashion-mnist.",
+            DefaultValueFactory = _ => "auto",
+        };
+        dataset.AcceptOnlyFromAmong("auto", "digits", "fashion-mnist");
+        return dataset;
+    }
+
+    /// <summary>--data, shared with <c>compare</c>.</summary>
+    internal static Option<DirectoryInfo> DataOption()
+    {
+        var data = new Option<DirectoryInfo>("--data")
+        {
+            Description = $"Directory holding Fashion-MNIST's four .gz IDX files (default {FashionMnistDataset.DefaultDirectory}).",
+            HelpName = "DIR",
+        };
+        data.AcceptExistingOnly();
+        return data;
+    }
+
+    /// <summary>--seed, shared with <c>compare</c>.</summary>
+    internal static Option<int> SeedOption() => new("--seed")
+    {
+        Description = "Seed of the split, the initialization and the shuffles.",
+        DefaultValueFactory = _ => 1,
+        CustomParser = r => ParseNumber<int>(r, "--seed", _ => true, "an integer"),
+    };
+
+    /// <summary>--dataset digits with --data is a contradiction.</summary>
+    internal static void CheckDatasetAndData(CommandResult result, Option<string> dataset, Option<DirectoryInfo> data)
+    {
+        if (result.GetValue(dataset) == "digits" && result.GetValue(data) is not null)
+            result.AddError("--data is Fashion-MNIST's directory; it cannot be used with --dataset digits.");
+    }
+
+    /// <summary>The --dataset value as a <see cref="DatasetChoice"/>.</summary>
+    internal static DatasetChoice ToDatasetChoice(string? value) => value switch
+    {
+        "digits" => DatasetChoice.Digits,
+        "fashion-mnist" => DatasetChoice.FashionMnist,
+        _ => DatasetChoice.Auto,
+    };
+
+    /// <summary>
+    /// Runs the work of a command and turns its expected failures (a missing or corrupted data file, an I/O error, a
+    /// diverged training) into one line on standard error and exit code 1; <paramref name="divergenceHint"/> is appended
+    /// to a divergence's message (what to change on the command line).
+    /// </summary>
+    internal static int RunReportingFailures(Func<int> work, string divergenceHint)
+    {
         try
         {
-            return run.Execute(trainerOptions, progress);
+            return work();
+        }
+        catch (InvalidOperationException e) when (e.Message.Contains("diverged", StringComparison.OrdinalIgnoreCase))
+        {
+            // The trainer's message names the epoch and the mini-batch and says what to change.
+            Console.Error.WriteLine($"error: {e.Message} {divergenceHint}");
+            return ExitCodes.Failure;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException
                                     or InvalidOperationException or NotSupportedException)
         {
-            // Expected failures (missing or corrupted files, a diverged training): the message says it all.
+            // Expected failures (missing or corrupted files): the message says it all.
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Failure;
         }
@@ -169,9 +210,33 @@ internal static class SampleCommand
         }
     }
 
+    private static int Execute(IAnsiConsole console, SampleSettings settings)
+    {
+        // With early stopping on, the trainer acts on a stalled validation loss itself: no hint.
+        var progress = new EpochProgressPrinter(console, settings.EarlyStoppingPatience == 0
+            ? new NoImprovementHint(settings.LearningRate, settings.UseBatchNormalization)
+            : null);
+        var bar = new TrainingProgressBar(settings.Epochs);
+        var run = new TrainingRun(console, settings);
+        MultilayerPerceptronTrainer.Options trainerOptions;
+        try
+        {
+            trainerOptions = run.CreateTrainerOptions(progress, bar);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: invalid training options: {e.Message}");
+            return ExitCodes.BadArguments;
+        }
+
+        string hint = string.Create(CultureInfo.InvariantCulture, $"(This run: --learning-rate {settings.LearningRate:G4}") +
+            (settings.UseBatchNormalization ? ".)" : ", --no-batch-norm: leave it out to train with batch normalization.)");
+        return RunReportingFailures(() => run.Execute(trainerOptions, progress, bar), hint);
+    }
+
     // System.CommandLine's own conversion errors ("Cannot parse argument") are terse, and its validators cannot read
     // a value that failed to convert: options parse their token here and report one clear message.
-    private static T ParseNumber<T>(ArgumentResult result, string name, Func<T, bool> isValid, string requirement)
+    internal static T ParseNumber<T>(ArgumentResult result, string name, Func<T, bool> isValid, string requirement)
         where T : struct, INumber<T>
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";

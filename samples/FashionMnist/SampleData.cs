@@ -47,24 +47,26 @@ internal sealed class SampleData
         return definition;
     }
 
-    /// <summary>Picks the dataset as <paramref name="settings"/> says and loads it.</summary>
-    /// <param name="mlContext">The context (its seed drives the digits split).</param>
-    /// <param name="settings">The command line.</param>
+    /// <summary>Picks the dataset as the command line says and loads it.</summary>
+    /// <param name="mlContext">The context.</param>
+    /// <param name="dataset">The choice from --dataset.</param>
+    /// <param name="dataDirectory">Fashion-MNIST's directory from --data, or null for the installed one.</param>
+    /// <param name="seed">Seed of the digits' train/test split.</param>
     /// <param name="note">Receives a remark about the choice made, if any.</param>
     /// <exception cref="FileNotFoundException">Fashion-MNIST was asked for but its files are missing (the message lists them).</exception>
     /// <exception cref="InvalidDataException">A data file is corrupted (the message names it).</exception>
-    public static SampleData Load(MLContext mlContext, SampleSettings settings, Action<string> note)
+    public static SampleData Load(MLContext mlContext, DatasetChoice dataset, string? dataDirectory, int seed, Action<string> note)
     {
-        string directory = settings.DataDirectory ?? FashionMnistDataset.DefaultDirectory;
-        bool useFashion = settings.Dataset switch
+        string directory = dataDirectory ?? FashionMnistDataset.DefaultDirectory;
+        bool useFashion = dataset switch
         {
             DatasetChoice.FashionMnist => true,
             DatasetChoice.Digits => false,
-            _ => settings.DataDirectory is not null || FashionMnistDataset.FindMissingFiles(directory).Count == 0,
+            _ => dataDirectory is not null || FashionMnistDataset.FindMissingFiles(directory).Count == 0,
         };
-        if (settings.Dataset == DatasetChoice.Auto && !useFashion)
+        if (dataset == DatasetChoice.Auto && !useFashion)
             note($"Fashion-MNIST is not installed at {directory} (Debian package dataset-fashion-mnist, or --data DIR): using the embedded digits.");
-        return useFashion ? LoadFashionMnist(mlContext, directory) : LoadDigits(mlContext, settings.Seed);
+        return useFashion ? LoadFashionMnist(mlContext, directory) : LoadDigits(mlContext, seed);
     }
 
     private static SampleData LoadFashionMnist(MLContext mlContext, string directory)

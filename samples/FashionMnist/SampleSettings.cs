@@ -27,6 +27,7 @@ internal enum DatasetChoice
 /// <param name="OutputPath">Model file from --output, or null for the default under ./models.</param>
 /// <param name="Seed">Seed of the split, the initialization and the shuffles.</param>
 /// <param name="ValidationFraction">Fraction of the training rows held out for the per-epoch validation figures.</param>
+/// <param name="EarlyStoppingPatience">Epochs without a lower validation loss before training stops; 0 for no early stopping.</param>
 internal sealed record SampleSettings(
     DatasetChoice Dataset,
     string? DataDirectory,
@@ -38,4 +39,5 @@ internal sealed record SampleSettings(
     MultilayerPerceptronOptimizer Optimizer,
     string? OutputPath,
     int Seed,
-    double ValidationFraction);
+    double ValidationFraction,
+    int EarlyStoppingPatience);

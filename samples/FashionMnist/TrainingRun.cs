@@ -6,9 +6,9 @@ using Spectre.Console;
 namespace Microsoft.ML.BatchNorm.Samples.FashionMnist;
 
 /// <summary>
-/// The sample's work: train the MultilayerPerceptron pipeline, evaluate it on the test rows, save it with
-/// <c>SaveWithNetworks</c>, reload it in a fresh <see cref="MLContext"/>, check that it predicts the same, and show
-/// a few predictions.
+/// The sample's work: train the MultilayerPerceptron pipeline (with a live progress bar on a terminal), draw its
+/// learning curves, evaluate it on the test rows, save it with <c>SaveWithNetworks</c>, reload it in a fresh
+/// <see cref="MLContext"/>, check that it predicts the same, and show a few predictions.
 /// </summary>
 internal sealed class TrainingRun
 {
@@ -27,7 +27,8 @@ internal sealed class TrainingRun
     }
 
     /// <summary>The trainer options from the command line; throws <see cref="ArgumentException"/> for invalid ones.</summary>
-    public MultilayerPerceptronTrainer.Options CreateTrainerOptions(IProgress<MultilayerPerceptronEpoch>? progress)
+    public MultilayerPerceptronTrainer.Options CreateTrainerOptions(IProgress<MultilayerPerceptronEpoch>? progress,
+        IProgress<MultilayerPerceptronBatchProgress>? batchProgress)
     {
         var options = new MultilayerPerceptronTrainer.Options
         {
@@ -39,7 +40,9 @@ internal sealed class TrainingRun
             LearningRate = _settings.LearningRate,
             Seed = _settings.Seed,
             ValidationFraction = _settings.ValidationFraction,
+            EarlyStoppingPatience = _settings.EarlyStoppingPatience,
             Progress = progress,
+            BatchProgress = batchProgress,
         };
         // The constructor validates the options: fail on the command line, before minutes of data loading.
         _ = new MultilayerPerceptronTrainer(options);
@@ -47,12 +50,13 @@ internal sealed class TrainingRun
     }
 
     /// <summary>Runs everything; returns the exit code.</summary>
-    public int Execute(MultilayerPerceptronTrainer.Options trainerOptions, EpochProgressPrinter progress)
+    public int Execute(MultilayerPerceptronTrainer.Options trainerOptions, EpochProgressPrinter progress, TrainingProgressBar bar)
     {
         var total = Stopwatch.StartNew();
         var mlContext = new MLContext(seed: _settings.Seed);
 
-        var data = SampleData.Load(mlContext, _settings, note => _console.MarkupLine($"[yellow]{Markup.Escape(note)}[/]"));
+        var data = LiveConsole.Run(_console, "Loading the data", () => SampleData.Load(mlContext, _settings.Dataset,
+            _settings.DataDirectory, _settings.Seed, note => LiveConsole.WriteLine(_console, note, Color.Yellow)));
         _console.MarkupLine(Markup.Escape($"Dataset: {data.Name} ({data.Source})"));
         _console.MarkupLine(Markup.Escape(
             $"  {data.TrainCount} training rows, {data.TestCount} test rows, {data.FeatureCount} features, " +
@@ -62,7 +66,8 @@ internal sealed class TrainingRun
             $"Network: {layers}, batch normalization {(_settings.UseBatchNormalization ? "on" : "off")}"));
         _console.MarkupLine(Markup.Escape(
             $"Training: {_settings.Optimizer}, learning rate {_settings.LearningRate:G4}, batch {_settings.BatchSize}, " +
-            $"{_settings.Epochs} epochs, {_settings.ValidationFraction:P0} of the training rows for validation, seed {_settings.Seed}"));
+            $"{_settings.Epochs} epochs, {_settings.ValidationFraction:P0} of the training rows for validation, " +
+            $"early stopping {(_settings.EarlyStoppingPatience > 0 ? $"after {_settings.EarlyStoppingPatience} epochs without improvement" : "off")}, seed {_settings.Seed}"));
 
         // The label becomes a key ordered by value, so key k is class k - 1 and the confusion matrix is in class
         // order; the predicted key is mapped back to the class index in a column of its own, because Evaluate
@@ -73,29 +78,37 @@ internal sealed class TrainingRun
             .Append(mlContext.Transforms.Conversion.MapKeyToValue(nameof(ImagePrediction.PredictedClass), "PredictedLabel"));
 
         var training = Stopwatch.StartNew();
-        var model = pipeline.Fit(data.Train);
+        var model = Train(pipeline, data.Train, bar);
         training.Stop();
         // Fit also reads the data into the trainer and fits MapValueToKey; the epochs alone show the network's speed.
         var epochTime = TimeSpan.FromTicks(progress.Epochs.Sum(e => e.Elapsed.Ticks));
         double rowsPerSecond = data.TrainCount * (1 - _settings.ValidationFraction) * progress.Epochs.Count / epochTime.TotalSeconds;
         _console.MarkupLine(Markup.Escape(
             $"Trained in {training.Elapsed.TotalSeconds:F1} s; the {progress.Epochs.Count} epoch(s) took {epochTime.TotalSeconds:F1} s ({rowsPerSecond:N0} rows/s)"));
+        if (progress.Epochs.Count < _settings.Epochs && progress.Epochs.MinBy(e => e.ValidationLoss) is { } best)
+            _console.MarkupLine(Markup.Escape(
+                $"Early stopping: no lower validation loss for {_settings.EarlyStoppingPatience} epochs; the model is epoch {best.Epoch}'s."));
+
+        string path = Path.GetFullPath(_settings.OutputPath ?? Path.Combine("models", data.ModelFileName));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string? curves = DrawLearningCurves(progress.Epochs, data.Name, path);
 
         var evaluation = Stopwatch.StartNew();
-        var testPredictions = model.Transform(data.Test);
-        var metrics = mlContext.MulticlassClassification.Evaluate(testPredictions);
+        var metrics = LiveConsole.Run(_console, $"Evaluating on the {data.TestCount} test rows",
+            () => mlContext.MulticlassClassification.Evaluate(model.Transform(data.Test)));
         _console.MarkupLine(Markup.Escape($"Evaluated in {evaluation.Elapsed.TotalSeconds:F1} s"));
         ReportWriter.WriteMetrics(_console, metrics, data.TestCount);
         ReportWriter.WriteConfusionMatrix(_console, metrics.ConfusionMatrix, data.ClassNames);
 
-        string path = Path.GetFullPath(_settings.OutputPath ?? Path.Combine("models", data.ModelFileName));
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        mlContext.Model.SaveWithNetworks(model, data.Train.Schema, path);
-
         // A fresh context, as a separate prediction service would have.
         var serving = new MLContext(seed: _settings.Seed);
-        var loaded = serving.Model.LoadWithNetworks(path, out _);
-        var (maxDifference, disagreements) = CompareScores(mlContext, model, loaded, data.Test);
+        var (loaded, maxDifference, disagreements) = LiveConsole.Run(_console, "Saving the model, reloading it and comparing", () =>
+        {
+            mlContext.Model.SaveWithNetworks(model, data.Train.Schema, path);
+            var reloaded = serving.Model.LoadWithNetworks(path, out _);
+            var (difference, different) = CompareScores(mlContext, model, reloaded, data.Test);
+            return (reloaded, difference, different);
+        });
         _console.MarkupLine(Markup.Escape(
             $"Reloaded model vs trained model on the {data.TestCount} test rows: max |Score difference| = {maxDifference:G3}, " +
             $"{disagreements} different predicted classes"));
@@ -114,8 +127,44 @@ internal sealed class TrainingRun
 
         _console.MarkupLine(Markup.Escape($"Test accuracy: {metrics.MicroAccuracy:F4}"));
         _console.MarkupLine(Markup.Escape($"Model written to {path} ({new FileInfo(path).Length / 1024.0:F0} KiB)"));
+        if (curves is not null)
+            _console.MarkupLine(Markup.Escape($"Learning curves drawn in {curves} (and {Path.ChangeExtension(curves, ".svg")})"));
         _console.MarkupLine(Markup.Escape($"Done in {total.Elapsed.TotalSeconds:F1} s"));
         return ExitCodes.Success;
+    }
+
+    // Fit, with a progress bar on a terminal; plain epoch lines otherwise (the bar then ignores the reports).
+    private ITransformer Train(IEstimator<ITransformer> pipeline, IDataView train, TrainingProgressBar bar)
+    {
+        if (!LiveConsole.IsLive(_console))
+            return pipeline.Fit(train);
+        return _console.Progress().AutoClear(true).Columns(TrainingProgressBar.Columns()).Start(context =>
+        {
+            bar.Attach(context.AddTask(bar.InitialDescription));
+            var model = pipeline.Fit(train);
+            bar.Complete();
+            return model;
+        });
+    }
+
+    // The curves beside the model file; returns the PNG's path, or null when they could not be drawn (a warning says
+    // why: the rest of the run does not depend on them).
+    private string? DrawLearningCurves(IReadOnlyList<MultilayerPerceptronEpoch> epochs, string datasetName, string modelPath)
+    {
+        var (png, svg) = LearningCurves.PathsFor(modelPath);
+        string title = $"{datasetName}, batch norm {(_settings.UseBatchNormalization ? "on" : "off")}";
+        try
+        {
+            LearningCurves.Save(epochs, title, png, svg);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or TypeInitializationException)
+        {
+            LiveConsole.WriteLine(_console, $"warning: the learning curves could not be drawn: {e.Message}", Color.Yellow);
+            return null;
+        }
+        if (EpochChart.MissingFontNote is { } note)
+            LiveConsole.WriteLine(_console, note, Color.Yellow);
+        return png;
     }
 
     private static (float MaxDifference, int Disagreements) CompareScores(MLContext mlContext, ITransformer trained, ITransformer loaded, IDataView test)

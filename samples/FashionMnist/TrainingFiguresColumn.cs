@@ -1,0 +1,33 @@
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Microsoft.ML.BatchNorm.Samples.FashionMnist;
+
+/// <summary>
+/// A progress-bar column with what <see cref="TrainingProgressBar"/> stored in the task's state: rows per second, the
+/// running training loss and the time left.
+/// </summary>
+internal sealed class TrainingFiguresColumn : ProgressColumn
+{
+    /// <summary>State key: rows per second in the current epoch (0 before the first report).</summary>
+    public const string RowsPerSecond = "rows/s";
+
+    /// <summary>State key: the running mean training loss of the current epoch.</summary>
+    public const string Loss = "loss";
+
+    /// <summary>State key: seconds left for the whole run at the current speed.</summary>
+    public const string SecondsLeft = "left";
+
+    /// <inheritdoc/>
+    public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+    {
+        double rate = task.State.Get<double>(RowsPerSecond);
+        if (rate <= 0)
+            return new Text(task.IsFinished ? "" : task.IsStarted ? "reading the data" : "waiting", new Style(Color.Grey));
+        var left = TimeSpan.FromSeconds(Math.Ceiling(task.State.Get<double>(SecondsLeft)));
+        string time = task.IsFinished ? "done" : $"{(int)left.TotalMinutes}:{left.Seconds:00} left";
+        return new Text(string.Create(CultureInfo.InvariantCulture,
+            $"{rate,8:N0} rows/s  loss {task.State.Get<double>(Loss),7:F4}  {time}"));
+    }
+}

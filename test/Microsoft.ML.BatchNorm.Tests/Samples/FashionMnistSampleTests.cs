@@ -1,0 +1,84 @@
+using Microsoft.ML.BatchNorm.Samples.FashionMnist;
+using Microsoft.VisualStudio.TestTools.UnitTesting;
+using Spectre.Console;
+
+namespace Microsoft.ML.BatchNorm.Tests.Samples;
+
+/// <summary>The FashionMnist sample's command line end to end, on the embedded digits (a few seconds each).</summary>
+[TestClass]
+public sealed class FashionMnistSampleTests
+{
+    private string _directory = "";
+
+    [TestInitialize]
+    public void CreateDirectory()
+    {
+        _directory = Path.Combine(Path.GetTempPath(), "fashion-mnist-sample-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_directory);
+    }
+
+    [TestCleanup]
+    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>Runs the sample as redirected output would (plain text); returns its exit code, output and errors.</summary>
+    private static (int ExitCode, string Output, string Errors) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(output),
+        });
+        console.Profile.Width = 200;
+        var errors = new StringWriter();
+        TextWriter standardError = Console.Error;
+        Console.SetError(errors);
+        try
+        {
+            int exitCode = SampleCommand.Run(args, console);
+            return (exitCode, output.ToString(), errors.ToString());
+        }
+        finally
+        {
+            Console.SetError(standardError);
+        }
+    }
+
+    [TestMethod]
+    public void TrainsAndDrawsTheLearningCurvesBesideTheModel()
+    {
+        string model = Path.Combine(_directory, "digits.zip");
+        var (exitCode, output, errors) = Run("--dataset", "digits", "--epochs", "2", "--output", model);
+
+        Assert.AreEqual(ExitCodes.Success, exitCode, errors);
+        StringAssert.Contains(output, "10 % of the training rows for validation");
+        StringAssert.Contains(output, $"Learning curves drawn in {Path.Combine(_directory, "digits-curves.png")}");
+        ImageFileAssert.IsPng(Path.Combine(_directory, "digits-curves.png"), LearningCurves.Width, LearningCurves.Height);
+        ImageFileAssert.IsSvg(Path.Combine(_directory, "digits-curves.svg"), LearningCurves.Width, LearningCurves.Height);
+    }
+
+    [TestMethod]
+    public void ADivergedRunStopsWithOneLineNamingTheEpochStepAndFix()
+    {
+        var (exitCode, output, errors) = Run("--dataset", "digits", "--epochs", "3", "--optimizer", "sgd",
+            "--learning-rate", "1000", "--no-batch-norm", "--output", Path.Combine(_directory, "m.zip"));
+
+        Assert.AreEqual(ExitCodes.Failure, exitCode, output);
+        string[] lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.AreEqual(1, lines.Length, errors);
+        StringAssert.StartsWith(lines[0], "error: Training diverged at epoch 1, mini-batch ");
+        StringAssert.Contains(lines[0], "Lower the learning rate or enable batch normalization");
+        StringAssert.Contains(lines[0], "--learning-rate 1000, --no-batch-norm");
+        Assert.IsFalse(errors.Contains("   at ", StringComparison.Ordinal), "no stack trace");
+    }
+
+    [TestMethod]
+    public void EarlyStoppingNeedsValidationRows()
+    {
+        var (exitCode, _, errors) = Run("--dataset", "digits", "--early-stopping", "2", "--validation-fraction", "0");
+        Assert.AreEqual(ExitCodes.BadArguments, exitCode);
+        StringAssert.Contains(errors, "--early-stopping watches the validation loss");
+    }
+}
