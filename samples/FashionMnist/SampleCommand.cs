@@ -10,7 +10,8 @@ using Spectre.Console;
 namespace Microsoft.ML.BatchNorm.Samples.FashionMnist;
 
 /// <summary>
-/// The command line (System.CommandLine): options, their validation, and the exit codes.
+/// The command line (System.CommandLine): options, their validation, and the exit codes. The root command trains one
+/// network; the <c>compare</c> subcommand (<see cref="CompareCommand"/>) trains it with and without batch normalization.
 /// </summary>
 internal static class SampleCommand
 {
@@ -86,7 +87,7 @@ internal static class SampleCommand
         var root = new RootCommand(
             "Trains ML.NET's batch-normalized MultilayerPerceptron (Microsoft.ML.BatchNorm) on Fashion-MNIST or the " +
             "embedded digits, draws its learning curves, evaluates it, saves it with SaveWithNetworks and checks the " +
-            "reloaded model.")
+            "reloaded model. 'compare' trains it with and without batch normalization.")
         {
             dataset, data, epochs, batchSize, hidden, learningRate, noBatchNorm, optimizer, output, seed, validationFraction,
             earlyStopping,
@@ -97,6 +98,7 @@ internal static class SampleCommand
             if (r.GetValue(earlyStopping) > 0 && r.GetValue(validationFraction) == 0)
                 r.AddError("--early-stopping watches the validation loss: it needs --validation-fraction above 0.");
         });
+        root.Subcommands.Add(CompareCommand.Create(console));
 
         root.SetAction(parseResult =>
         {

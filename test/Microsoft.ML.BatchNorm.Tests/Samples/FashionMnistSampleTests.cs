@@ -81,4 +81,23 @@ public sealed class FashionMnistSampleTests
         Assert.AreEqual(ExitCodes.BadArguments, exitCode);
         StringAssert.Contains(errors, "--early-stopping watches the validation loss");
     }
+
+    [TestMethod]
+    public void CompareTrainsEverySettingWithAndWithoutBatchNorm()
+    {
+        string chart = Path.Combine(_directory, "compare.png");
+        var (exitCode, output, errors) = Run("compare", "--dataset", "digits", "--epochs", "2", "--output", chart);
+
+        Assert.AreEqual(ExitCodes.Success, exitCode, errors);
+        foreach (var setting in ComparisonCase.All)
+        {
+            StringAssert.Contains(output, $"{setting.Name}, with batch norm: ");
+            StringAssert.Contains(output, $"{setting.Name}, without batch norm: ");
+        }
+        StringAssert.Contains(output, "Test accuracy after each epoch");
+        Assert.AreEqual(ComparisonCase.All.Count, output.Split('\n').Count(l => l.StartsWith("- ", StringComparison.Ordinal)
+            && (l.TrimEnd().EndsWith(": held.", StringComparison.Ordinal) || l.TrimEnd().EndsWith(": not seen here.", StringComparison.Ordinal))), output);
+        ImageFileAssert.IsPng(chart, BatchNormComparison.ChartPanelWidth * ComparisonCase.All.Count, BatchNormComparison.ChartHeight);
+        ImageFileAssert.IsSvg(Path.ChangeExtension(chart, ".svg"), BatchNormComparison.ChartPanelWidth * ComparisonCase.All.Count, BatchNormComparison.ChartHeight);
+    }
 }

@@ -64,4 +64,24 @@ public sealed class LearningCurvesTests
         Assert.AreEqual(Path.Combine(_directory, "models", "digits-mlp-curves.png"), png);
         Assert.AreEqual(Path.Combine(_directory, "models", "digits-mlp-curves.svg"), svg);
     }
+
+    [TestMethod]
+    public void ComparisonChartDrawsADivergedRunUpToItsLastEpoch()
+    {
+        var setting = new ComparisonCase("SGD 0.5", Claim.HigherLearningRate, MultilayerPerceptronOptimizer.SgdMomentum, 0.5f);
+        ComparisonOutcome[] outcomes =
+        [
+            new(setting, true, [0.8, 0.85, 0.86], null, TimeSpan.FromSeconds(1)),
+            new(setting, false, [0.5], "Training diverged at epoch 2, mini-batch 7: the loss is NaN.", TimeSpan.FromSeconds(1)),
+        ];
+        var panels = BatchNormComparison.Panels(outcomes, "digits");
+        Assert.AreEqual(1, panels.Count);
+        CollectionAssert.AreEqual(new[] { "with batch norm", "without batch norm (diverged in epoch 2)" },
+            panels[0].Lines.Select(l => l.Label).ToArray());
+
+        string png = Path.Combine(_directory, "compare.png"), svg = Path.Combine(_directory, "compare.svg");
+        EpochChart.Save(panels, png, svg, 500, 300);
+        ImageFileAssert.IsPng(png, 500, 300);
+        ImageFileAssert.IsSvg(svg, 500, 300);
+    }
 }
