@@ -162,8 +162,7 @@ internal sealed class BatchNormComparison
             "test accuracy",
             g.OrderByDescending(o => o.BatchNormalization).Select(o => new ChartLine(
                 o.Diverged ? $"{o.Network} (diverged in epoch {o.DivergedInEpoch})" : o.Network,
-                o.TestAccuracy.ToArray())).ToArray(),
-            Rising: true)).ToArray();
+                o.TestAccuracy.ToArray())).ToArray())).ToArray();
 
     private void Line(string text) => LiveConsole.WriteLine(_console, text);
 }

@@ -4,5 +4,4 @@ namespace Microsoft.ML.BatchNorm.Samples.FashionMnist;
 /// <param name="Title">The panel's title.</param>
 /// <param name="YLabel">What the vertical axis shows.</param>
 /// <param name="Lines">The lines, drawn in order, each in the next colour of the palette.</param>
-/// <param name="Rising">The lines rise (accuracies): the legend goes to the lower right, out of their way, instead of the upper right.</param>
-internal sealed record ChartPanel(string Title, string YLabel, IReadOnlyList<ChartLine> Lines, bool Rising = false);
+internal sealed record ChartPanel(string Title, string YLabel, IReadOnlyList<ChartLine> Lines);

@@ -32,6 +32,8 @@ internal static class CompareCommand
         {
             dataset, data, epochs, seed, output,
         };
+        // "--compare" too, for those who guess an option.
+        command.Aliases.Add("--compare");
         command.Validators.Add(r => SampleCommand.CheckDatasetAndData(r, dataset, data));
         command.SetAction(parseResult =>
         {

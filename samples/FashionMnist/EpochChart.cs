@@ -70,7 +70,8 @@ internal static class EpochChart
         // Whole epochs only on the horizontal axis.
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Axes.SetLimitsX(0.5, Math.Max(epochs, 1) + 0.5);
-        plot.ShowLegend(panel.Rising ? Alignment.LowerRight : Alignment.UpperRight);
+        // Below the axes, where it hides no line.
+        plot.ShowLegend(Edge.Bottom);
     }
 
     private static string? FindFont()

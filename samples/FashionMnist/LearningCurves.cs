@@ -36,7 +36,7 @@ internal static class LearningCurves
         return
         [
             new ChartPanel($"{title}: loss", "mean cross-entropy", loss),
-            new ChartPanel($"{title}: accuracy", "accuracy", accuracy, Rising: true),
+            new ChartPanel($"{title}: accuracy", "accuracy", accuracy),
         ];
     }
 
