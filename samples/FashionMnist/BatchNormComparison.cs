@@ -62,7 +62,7 @@ internal sealed class BatchNormComparison
         var test = keys.Transform(data.Test);
 
         var runs = cases.SelectMany(c => new[] { (Case: c, BatchNorm: true), (Case: c, BatchNorm: false) }).ToArray();
-        var bars = runs.Select(r => new TrainingProgressBar(epochs, $"{r.Case.Name}, {(r.BatchNorm ? "BN" : "no BN")}: ")).ToArray();
+        var bars = runs.Select(r => new TrainingProgressBar(epochs, $"{r.Case.ShortName}, {(r.BatchNorm ? "BN" : "no BN")}: ")).ToArray();
         var outcomes = new List<ComparisonOutcome>();
         void RunAll()
         {

@@ -25,6 +25,10 @@ internal enum Claim
 internal sealed record ComparisonCase(string Name, Claim Claim, MultilayerPerceptronOptimizer Optimizer, float LearningRate,
     float Momentum = 0.9f, float InitialWeightScale = 1f)
 {
+    /// <summary>The name cut short for a progress bar's description: the optimizer, and the weights' scale when not 1.</summary>
+    public string ShortName => (Optimizer == MultilayerPerceptronOptimizer.Adam ? "Adam" : "SGD") +
+        (InitialWeightScale != 1f ? FormattableString.Invariant($" x{InitialWeightScale:G3}") : "");
+
     /// <summary>The settings compared, the reference (Adam 1e-3, the main job's) first.</summary>
     public static IReadOnlyList<ComparisonCase> All { get; } =
     [

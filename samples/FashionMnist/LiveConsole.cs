@@ -22,20 +22,22 @@ internal static class LiveConsole
 
     /// <summary>
     /// Writes <paramref name="text"/> (plain text, not markup) as a line, in <paramref name="color"/> if given. On a
-    /// terminal a text wider than the console is cut at spaces into lines written one by one: a line that Spectre.Console
-    /// wraps itself while a progress bar is live leaves pieces of the bar behind on its second row.
+    /// terminal a text wider than the console is cut at spaces into lines written one by one (indented as the first):
+    /// a line that Spectre.Console wraps itself while a progress bar is live leaves pieces of the bar behind on its
+    /// second row.
     /// </summary>
     public static void WriteLine(IAnsiConsole console, string text, Color? color = null)
     {
         int width = console.Profile.Width;
-        if (IsLive(console) && width > 20)
+        string indent = text[..(text.Length - text.TrimStart(' ').Length)];
+        if (IsLive(console) && width > 20 + indent.Length)
         {
             while (text.Length > width)
             {
                 int cut = text.LastIndexOf(' ', width - 1);
-                if (cut <= 0) cut = width;
+                if (cut <= indent.Length) cut = width;
                 Write(console, text[..cut], color);
-                text = text[cut..].TrimStart();
+                text = indent + text[cut..].TrimStart();
             }
         }
         Write(console, text, color);

@@ -5,8 +5,9 @@ using Spectre.Console.Rendering;
 namespace Microsoft.ML.BatchNorm.Samples.FashionMnist;
 
 /// <summary>
-/// A progress-bar column with what <see cref="TrainingProgressBar"/> stored in the task's state: rows per second, the
-/// running training loss and the time left.
+/// A progress-bar column with the share done and what <see cref="TrainingProgressBar"/> stored in the task's state:
+/// rows per second, the running training loss and the time left. It does not wrap: on a narrow terminal the bar
+/// gives up its width instead.
 /// </summary>
 internal sealed class TrainingFiguresColumn : ProgressColumn
 {
@@ -20,6 +21,9 @@ internal sealed class TrainingFiguresColumn : ProgressColumn
     public const string SecondsLeft = "left";
 
     /// <inheritdoc/>
+    protected override bool NoWrap => true;
+
+    /// <inheritdoc/>
     public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
     {
         double rate = task.State.Get<double>(RowsPerSecond);
@@ -28,6 +32,6 @@ internal sealed class TrainingFiguresColumn : ProgressColumn
         var left = TimeSpan.FromSeconds(Math.Ceiling(task.State.Get<double>(SecondsLeft)));
         string time = task.IsFinished ? "done" : $"{(int)left.TotalMinutes}:{left.Seconds:00} left";
         return new Text(string.Create(CultureInfo.InvariantCulture,
-            $"{rate,8:N0} rows/s  loss {task.State.Get<double>(Loss),7:F4}  {time}"));
+            $"{task.Percentage,3:F0}% {rate,7:N0} rows/s, loss {task.State.Get<double>(Loss):F4}, {time}"));
     }
 }

@@ -28,7 +28,7 @@ internal sealed class TrainingProgressBar : IProgress<MultilayerPerceptronBatchP
 
     /// <summary>The columns of a training progress display.</summary>
     public static ProgressColumn[] Columns() =>
-        [new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new TrainingFiguresColumn()];
+        [new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new TrainingFiguresColumn()];
 
     /// <summary>The description before the first report.</summary>
     public string InitialDescription => Markup.Escape($"{_name}epoch 1/{_epochs}");

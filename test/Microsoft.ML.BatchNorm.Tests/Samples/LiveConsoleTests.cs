@@ -38,6 +38,16 @@ public sealed class LiveConsoleTests
     }
 
     [TestMethod]
+    public void ContinuationLinesKeepTheIndentation()
+    {
+        var (console, output) = Console(live: true);
+        LiveConsole.WriteLine(console, "  " + Long);
+        string[] lines = output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.IsTrue(lines.Length >= 3 && lines.All(l => l.StartsWith("  ", StringComparison.Ordinal) && l.Length <= 40), output.ToString());
+        Assert.AreEqual(Long, string.Join(" ", lines.Select(l => l.Trim())));
+    }
+
+    [TestMethod]
     public void RedirectedOutputGetsTheLineAsItIs()
     {
         var (console, output) = Console(live: false);
