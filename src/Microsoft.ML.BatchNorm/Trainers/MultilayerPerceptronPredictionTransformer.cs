@@ -9,8 +9,11 @@ namespace Microsoft.ML.Trainers;
 /// key of the label's type, carrying the label's key values). A row-to-row mapper, so PredictionEngine works.
 /// </summary>
 /// <remarks>
-/// <c>mlContext.Model.Save</c> cannot hold this transformer and throws <see cref="NotSupportedException"/>; save the
-/// pipeline with <c>mlContext.Model.SaveWithNetworks</c> and load it with <c>mlContext.Model.LoadWithNetworks</c>.
+/// <para>A row with a NaN feature gets a Score of NaN for every class and PredictedLabel key 0 (the missing key), as
+/// with ML.NET's own multiclass trainers; the other rows are not affected. See the remarks of
+/// <see cref="MultilayerPerceptronTrainer"/> for what follows from it and how to replace or drop missing values.</para>
+/// <para><c>mlContext.Model.Save</c> cannot hold this transformer and throws <see cref="NotSupportedException"/>; save the
+/// pipeline with <c>mlContext.Model.SaveWithNetworks</c> and load it with <c>mlContext.Model.LoadWithNetworks</c>.</para>
 /// </remarks>
 public sealed class MultilayerPerceptronPredictionTransformer : ISingleFeaturePredictionTransformer<MultilayerPerceptronModelParameters>
 {

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Microsoft.ML.BatchNorm.DataView;
 using Microsoft.ML.BatchNorm.Numerics;
 using Microsoft.ML.Data;
@@ -10,6 +11,13 @@ namespace Microsoft.ML.Trainers;
 /// matrix products (split over the cores), instead of one matrix-vector product per row. A tile of one serves
 /// single rows; both give the same bits (see <c>Sgemm.MultiplyRow</c>).
 /// </summary>
+/// <remarks>
+/// A row with a NaN feature is scored as ML.NET's multiclass trainers score it (see the trainer's remarks): every
+/// class probability NaN, and the PredictedLabel taken from the Score as ML.NET's scorer takes it, the arg-max ignoring
+/// NaN, which for such a row is key 0, the missing key. The row is not put through the network (its slot of the tile
+/// holds zeros), so its NaN never enters the tile's matrix products: the other rows keep exactly the bits they get
+/// without it. Every other value, infinities included, goes through the network like any value.
+/// </remarks>
 internal sealed class MultilayerPerceptronTileScorer : TileScorer
 {
     /// <summary>
@@ -27,6 +35,7 @@ internal sealed class MultilayerPerceptronTileScorer : TileScorer
     private readonly int _inputSize, _classes;
     private readonly float[] _tile, _probabilities;
     private readonly int[] _badLengths;   // -1, or the wrong length a slot's row had
+    private readonly bool[] _missing;     // the slot's row has a NaN feature
     private readonly long[] _badPositions;
     private VBuffer<float> _buffer;
 
@@ -47,6 +56,7 @@ internal sealed class MultilayerPerceptronTileScorer : TileScorer
         _probabilities = new float[maxRows * _classes];
         _badLengths = new int[maxRows];
         _badPositions = new long[maxRows];
+        _missing = new bool[maxRows];
     }
 
     public override int MaxRows => _maxRows;
@@ -55,10 +65,17 @@ internal sealed class MultilayerPerceptronTileScorer : TileScorer
     {
         _features(ref _buffer);
         Span<float> row = _tile.AsSpan(slot * _inputSize, _inputSize);
+        _missing[slot] = false;
         if (_buffer.Length == _inputSize)
         {
             DenseValues.CopyTo(_buffer, row);
             _badLengths[slot] = -1;
+            if (TensorPrimitives.IsNaNAny<float>(row))
+            {
+                // A missing value: scored as zeros, served as NaN probabilities (see Score).
+                row.Clear();
+                _missing[slot] = true;
+            }
         }
         else
         {
@@ -69,8 +86,15 @@ internal sealed class MultilayerPerceptronTileScorer : TileScorer
         }
     }
 
-    public override void Score(int rows) =>
+    public override void Score(int rows)
+    {
         _inference.PredictProbabilities(_tile.AsSpan(0, rows * _inputSize), rows, _probabilities);
+        for (int slot = 0; slot < rows; slot++)
+        {
+            if (_missing[slot])
+                _probabilities.AsSpan(slot * _classes, _classes).Fill(float.NaN);
+        }
+    }
 
     public override Delegate?[] CreateGetters(bool[] active, Func<int> currentSlot)
     {
@@ -96,15 +120,19 @@ internal sealed class MultilayerPerceptronTileScorer : TileScorer
         ];
     }
 
-    // The predicted label's key (1-based): the first largest probability.
-    private static uint PredictedKey(ReadOnlySpan<float> probabilities)
+    /// <summary>
+    /// The predicted label's key as ML.NET's multiclass scorer gives it (<c>VectorUtils.ArgMax</c>, then index + 1):
+    /// the first largest probability, NaN ignored; 0, the missing key, when every probability is NaN.
+    /// </summary>
+    internal static uint PredictedKey(ReadOnlySpan<float> probabilities)
     {
-        int best = 0;
-        for (int k = 1; k < probabilities.Length; k++)
+        int best = -1;
+        for (int k = 0; k < probabilities.Length; k++)
         {
-            if (probabilities[k] > probabilities[best])
+            float p = probabilities[k];
+            if (!float.IsNaN(p) && (best < 0 || p > probabilities[best]))
                 best = k;
         }
-        return (uint)best + 1;
+        return (uint)(best + 1);
     }
 }

@@ -20,6 +20,26 @@ namespace Microsoft.ML.Trainers;
 /// batch variance. A trailing mini-batch of one row is merged into the previous one.</para>
 /// <para>Saving: <c>mlContext.Model.Save</c> cannot hold this model (ML.NET gives third-party models no way to write
 /// entries); use <c>mlContext.Model.SaveWithNetworks</c> and <c>mlContext.Model.LoadWithNetworks</c>.</para>
+/// <para>Missing values at prediction: a row with a NaN feature is scored as ML.NET's linear multiclass trainers
+/// (LbfgsMaximumEntropy, SdcaMaximumEntropy, SdcaNonCalibrated, OneVersusAll of linear models) score it, the NaN
+/// going through their dot products: <c>Score</c> is NaN for every class and <c>PredictedLabel</c> is key 0, ML.NET's
+/// missing key (ML.NET's multiclass scorer takes the arg-max of the Score ignoring NaN, and an all-NaN Score has
+/// none). Nothing is thrown or logged, in cursors and prediction engines alike, and the other rows keep exactly the
+/// scores they have without that row. <c>MapKeyToValue</c> turns key 0 into the label type's missing value: an empty
+/// string for text labels, NaN for Single labels, 0 for integer labels (where 0 may also be a class).
+/// <c>Evaluate</c> leaves rows with a NaN Score out of the metrics, also without a word. (LightGbm's trees, which send
+/// a missing value down a branch, give such rows a class, and so does NaiveBayes, which counts a NaN as a present
+/// feature; a network has neither.) An infinite feature is not a missing value: it goes through the network, and
+/// where the arithmetic gives NaN (infinity minus infinity, as it usually does) the row gets the NaN Score and key 0
+/// as well. To get a class for such rows, replace the missing values in the pipeline, before the trainer, so that
+/// training and prediction replace them alike: <c>mlContext.Transforms.ReplaceMissingValues("Features",
+/// replacementMode: ReplacementMode.Mean)</c> puts each slot's mean over the training data in place of a NaN (the
+/// default mode puts 0). To drop the rows instead, use <c>mlContext.Data.FilterRowsByMissingValues(data,
+/// "Features")</c>.</para>
+/// <para>Missing values at training: a NaN or infinite feature in the training or validation data throws
+/// <see cref="InvalidOperationException"/> naming the row and the slot. (ML.NET's own multiclass trainers skip such
+/// rows instead: LbfgsMaximumEntropy and SdcaMaximumEntropy with a warning in the <c>MLContext.Log</c>, NaiveBayes
+/// silently; LightGbm trains on them as missing values.) Replace or filter them first, as above.</para>
 /// </remarks>
 public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptronPredictionTransformer>
 {
