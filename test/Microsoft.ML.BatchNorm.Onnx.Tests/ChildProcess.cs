@@ -1,0 +1,6 @@
+namespace Microsoft.ML.BatchNorm.Onnx.Tests;
+
+public static class ChildProcess
+{
+    public static int Run(string[] args) => 2;
+}
