@@ -57,11 +57,14 @@ public static class OnnxTestData
     }
 
     /// <summary>Loads rows with a known-size Features vector (the size of the first row).</summary>
-    public static IDataView Load(MLContext ml, LabeledRow[] rows)
+    public static IDataView Load(MLContext ml, LabeledRow[] rows) => ml.Data.LoadFromEnumerable(rows, SchemaFor(rows));
+
+    /// <summary>The schema definition of <see cref="LabeledRow"/> with the Features size of the first row.</summary>
+    public static SchemaDefinition SchemaFor(LabeledRow[] rows)
     {
         var schema = SchemaDefinition.Create(typeof(LabeledRow));
         schema[nameof(LabeledRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, rows[0].Features.Length);
-        return ml.Data.LoadFromEnumerable(rows, schema);
+        return schema;
     }
 
     /// <summary>The Score column of every row.</summary>
