@@ -20,6 +20,8 @@ public sealed class LoadReport
     public uint[] EngineLabels { get; set; } = [];
     public double MicroAccuracy { get; set; }
     public double LoadSeconds { get; set; }
+    public int NetworkTransformers { get; set; }
+    public int[] HistoryLengths { get; set; } = [];
 }
 
 /// <summary>
@@ -30,7 +32,11 @@ public sealed class LoadReport
 /// </summary>
 public static class ChildProcess
 {
-    private const string PlainLoad = "plain-load";
+    /// <summary>Loads with plain <c>new MLContext().Model.Load</c>.</summary>
+    public const string PlainLoad = "plain-load";
+
+    /// <summary>Loads with our <c>mlContext.Model.LoadWithNetworks</c>.</summary>
+    public const string NetworksLoad = "networks-load";
 
     public sealed class EngineOutput
     {
@@ -39,7 +45,7 @@ public static class ChildProcess
     }
 
     /// <summary>Starts the child on <paramref name="modelPath"/> and the rows, and returns its report.</summary>
-    public static LoadReport LoadInFreshProcess(string modelPath, LabeledRow[] rows)
+    public static LoadReport LoadInFreshProcess(string modelPath, LabeledRow[] rows, string how = PlainLoad)
     {
         string rowsPath = Path.ChangeExtension(modelPath, ".rows.bin");
         string reportPath = Path.ChangeExtension(modelPath, ".report.json");
@@ -48,7 +54,7 @@ public static class ChildProcess
         {
             string assembly = typeof(ChildProcess).Assembly.Location;
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "exec", assembly, PlainLoad, modelPath, rowsPath, reportPath })
+            foreach (var a in new[] { "exec", assembly, how, modelPath, rowsPath, reportPath })
                 start.ArgumentList.Add(a);
             using var process = Process.Start(start)!;
             var stderr = process.StandardError.ReadToEndAsync();
@@ -89,11 +95,21 @@ public static class ChildProcess
         return rows;
     }
 
+    // A separate method, so that the plain-load path never touches a type of ours.
+    private static ITransformer LoadWithNetworks(MLContext ml, string path, LoadReport report)
+    {
+        var model = ml.Model.LoadWithNetworks(path, out _);
+        var networks = ((IEnumerable<ITransformer>)model).OfType<Trainers.MultilayerPerceptronPredictionTransformer>().ToArray();
+        report.NetworkTransformers = networks.Length;
+        report.HistoryLengths = networks.Select(n => n.Model.History.Count).ToArray();
+        return model;
+    }
+
     public static int Run(string[] args)
     {
-        if (args.Length != 4 || args[0] != PlainLoad)
+        if (args.Length != 4 || (args[0] != PlainLoad && args[0] != NetworksLoad))
         {
-            Console.Error.WriteLine($"usage: {PlainLoad} <model.zip> <rows.bin> <report.json>");
+            Console.Error.WriteLine($"usage: {PlainLoad}|{NetworksLoad} <model.zip> <rows.bin> <report.json>");
             return 2;
         }
         var report = new LoadReport
@@ -107,11 +123,14 @@ public static class ChildProcess
         var clock = Stopwatch.StartNew();
         try
         {
-            model = ml.Model.Load(args[1], out _);
+            model = args[0] == PlainLoad ? ml.Model.Load(args[1], out _) : LoadWithNetworks(ml, args[1], report);
         }
         catch (Exception e)
         {
-            report.Error = e.Message;
+            var messages = new List<string>();
+            for (var inner = e; inner is not null; inner = inner.InnerException)
+                messages.Add($"{inner.GetType().FullName}: {inner.Message}");
+            report.Error = string.Join(" ---> ", messages);
             report.ErrorType = e.GetType().FullName;
             File.WriteAllText(args[3], JsonSerializer.Serialize(report));
             return 0;

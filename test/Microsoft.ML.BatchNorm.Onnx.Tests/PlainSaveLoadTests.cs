@@ -14,11 +14,12 @@ public sealed class PlainSaveLoadTests
 {
     private const float ScoreTolerance = 1e-6f;
 
-    private static (ITransformer Model, IDataView Scored, string Path) TrainAndSave(LabeledRow[] train, LabeledRow[] test, int[] hidden, int epochs, string name)
+    private static (ITransformer Model, IDataView Scored, string Path) TrainAndSave(LabeledRow[] train, LabeledRow[] test, int[] hidden, int epochs, string name,
+        bool batchNormalize = true)
     {
         var ml = new MLContext(seed: 1);
         var model = ml.Transforms.Conversion.MapValueToKey("Label")
-            .Append(ml.Transforms.BatchNormalize("Features"))
+            .Append(batchNormalize ? (IEstimator<ITransformer>)ml.Transforms.BatchNormalize("Features") : ml.Transforms.CopyColumns("Features", "Features"))
             .Append(ml.MulticlassClassification.Trainers.MultilayerPerceptron(hiddenLayerSizes: hidden, numberOfEpochs: epochs))
             .Fit(OnnxTestData.Load(ml, train));
         string path = Path.Combine(Path.GetTempPath(), $"bn-plain-{name}-{Guid.NewGuid():N}.zip");
@@ -66,6 +67,62 @@ public sealed class PlainSaveLoadTests
                 CollectionAssert.AreEqual(report.Scores[i], report.EngineScores[i], $"PredictionEngine row {i}");
             }
             Assert.AreEqual(ml.MulticlassClassification.Evaluate(scored).MicroAccuracy, report.MicroAccuracy, 1e-12);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Our load call reads a plain-saved file back into our network transformer: the scores are bit for bit
+    /// the in-memory model's, the training history is back. (No BatchNormalize here: plain Save stores it as ML.NET's
+    /// affine normalizer, whose float arithmetic moves the network's input by an ulp or so.)</summary>
+    [TestMethod]
+    public void LoadWithNetworksReadsPlainSavedFileIntoOurScorer()
+    {
+        var (train, test) = OnnxTestData.Digits();
+        var (_, scored, path) = TrainAndSave(train, test, [32, 16], 3, "ours", batchNormalize: false);
+        try
+        {
+            var report = ChildProcess.LoadInFreshProcess(path, test, ChildProcess.NetworksLoad);
+            Assert.IsNull(report.Error, report.Error);
+            Assert.AreEqual(1, report.NetworkTransformers);
+            CollectionAssert.AreEqual(new[] { 3 }, report.HistoryLengths);
+            var scores = scored.GetColumn<float[]>("Score").ToArray();
+            var labels = scored.GetColumn<uint>("PredictedLabel").ToArray();
+            for (int i = 0; i < scores.Length; i++)
+            {
+                CollectionAssert.AreEqual(scores[i], report.Scores[i], $"Score of row {i} (bit for bit)");
+                Assert.AreEqual(labels[i], report.PredictedLabels[i], $"PredictedLabel of row {i}");
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>A SaveWithNetworks file read with plain Model.Load fails, naming LoadWithNetworks; it never loads without its network.</summary>
+    [TestMethod]
+    public void PlainLoadOfSaveWithNetworksFileFailsNamingTheCall()
+    {
+        var (train, test) = OnnxTestData.Digits();
+        var ml = new MLContext(seed: 1);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.MulticlassClassification.Trainers.MultilayerPerceptron(hiddenLayerSizes: [8], numberOfEpochs: 1))
+            .Fit(OnnxTestData.Load(ml, train));
+        string path = Path.Combine(Path.GetTempPath(), $"bn-networks-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.SaveWithNetworks(model, OnnxTestData.Load(ml, test).Schema, path);
+            var report = ChildProcess.LoadInFreshProcess(path, test.Take(3).ToArray());
+            Assert.IsNotNull(report.Error, "plain Load of a SaveWithNetworks file must fail");
+            StringAssert.Contains(report.Error, "NotSupportedException");
+            StringAssert.Contains(report.Error, "LoadWithNetworks");
+
+            var ours = ChildProcess.LoadInFreshProcess(path, test.Take(3).ToArray(), ChildProcess.NetworksLoad);
+            Assert.IsNull(ours.Error, ours.Error);
+            Assert.AreEqual(1, ours.NetworkTransformers);
         }
         finally
         {
