@@ -95,7 +95,9 @@ public static class ChildProcess
         return rows;
     }
 
-    // A separate method, so that the plain-load path never touches a type of ours.
+    // A separate method, never inlined (the JIT would load our assembly to inline it), so that the plain-load path
+    // touches no type of ours.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static ITransformer LoadWithNetworks(MLContext ml, string path, LoadReport report)
     {
         var model = ml.Model.LoadWithNetworks(path, out _);
