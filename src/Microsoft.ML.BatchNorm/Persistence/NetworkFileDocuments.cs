@@ -8,6 +8,10 @@ internal sealed class ManifestDocument
 {
     public string Format { get; set; } = "";
     public int FormatVersion { get; set; }
+
+    /// <summary>Version 2: the entry holding the built-in transformers before the first network (version 1 kept them at the zip's root).</summary>
+    public string? Before { get; set; }
+
     public List<NetworkEntryDocument> Networks { get; set; } = [];
 }
 

@@ -1,4 +1,5 @@
 using Microsoft.ML.BatchNorm.DataView;
+using Microsoft.ML.BatchNorm.Persistence;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Trainers;
@@ -12,8 +13,10 @@ namespace Microsoft.ML.Trainers;
 /// <para>A row with a NaN feature gets a Score of NaN for every class and PredictedLabel key 0 (the missing key), as
 /// with ML.NET's own multiclass trainers; the other rows are not affected. See the remarks of
 /// <see cref="MultilayerPerceptronTrainer"/> for what follows from it and how to replace or drop missing values.</para>
-/// <para><c>mlContext.Model.Save</c> cannot hold this transformer and throws <see cref="NotSupportedException"/>; save the
-/// pipeline with <c>mlContext.Model.SaveWithNetworks</c> and load it with <c>mlContext.Model.LoadWithNetworks</c>.</para>
+/// <para>Plain <c>mlContext.Model.Save</c> needs the companion package BatchNormExtensions.ML.Onnx (it writes the
+/// network as an ONNX model inside ML.NET's OnnxTransformer, which plain <c>mlContext.Model.Load</c> reads back);
+/// without it, it throws <see cref="NotSupportedException"/>. <c>mlContext.Model.SaveWithNetworks</c> and
+/// <c>LoadWithNetworks</c> need no companion and give this transformer back.</para>
 /// </remarks>
 public sealed class MultilayerPerceptronPredictionTransformer : ISingleFeaturePredictionTransformer<MultilayerPerceptronModelParameters>
 {
@@ -64,12 +67,15 @@ public sealed class MultilayerPerceptronPredictionTransformer : ISingleFeaturePr
     /// <exception cref="ArgumentOutOfRangeException">The feature column is missing or has the wrong type or size.</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AppendedColumnsRowMapper(Bind(inputSchema));
 
-    /// <summary>Always throws: ML.NET's <c>Model.Save</c> cannot hold third-party models.</summary>
-    /// <exception cref="NotSupportedException">Always; the message names the call to use instead.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => throw new NotSupportedException(
-        "A pipeline with a MultilayerPerceptron model cannot be saved with mlContext.Model.Save: ML.NET's model format has no " +
-        "place for third-party models. Save it with mlContext.Model.SaveWithNetworks(model, inputSchema, filePath) and load it " +
-        "with mlContext.Model.LoadWithNetworks(filePath, out inputSchema) (namespace Microsoft.ML, package Microsoft.ML.BatchNorm).");
+    /// <summary>
+    /// Writes this model into an ML.NET model through the companion package BatchNormExtensions.ML.Onnx, as ML.NET's
+    /// OnnxTransformer and the built-in transformers that give Score and PredictedLabel (see
+    /// <c>Microsoft.ML.BatchNorm.Onnx.PlainModelSaver</c>); plain <c>mlContext.Model.Load</c> reads it back.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The companion package is not referenced; the message names it and
+    /// <c>SaveWithNetworks</c> / <c>LoadWithNetworks</c>.</exception>
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+        => CompanionPackage.RequireSaver("a MultilayerPerceptron model").SaveNetwork(ctx, PlainSaveRequest.Multiclass(this));
 
     private MultilayerPerceptronMapping Bind(DataViewSchema inputSchema)
     {
