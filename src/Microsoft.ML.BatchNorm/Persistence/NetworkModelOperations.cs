@@ -26,8 +26,12 @@ public static class NetworkModelOperations
     internal const string ManifestEntry = Folder + "manifest.json";
     internal const string FormatName = "Microsoft.ML.BatchNorm.Pipeline";
 
-    /// <summary>The model file format version this library writes and the newest it reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The newest model file format version this library writes and reads. A file is written in the oldest version
+    /// that holds its networks: 1 when they are all multiclass (readable by older releases), 2 when one is binary or
+    /// regression.
+    /// </summary>
+    public const int FormatVersion = 2;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -65,12 +69,12 @@ public static class NetworkModelOperations
     {
         // Segments of built-in transformers, split at each network.
         var segments = new List<List<ITransformer>> { new() };
-        var networks = new List<MultilayerPerceptronPredictionTransformer>();
+        var networks = new List<MultilayerPerceptronPredictionTransformerBase>();
         var segmentSchemas = new List<DataViewSchema> { inputSchema };
         var schema = inputSchema;
         foreach (var transformer in Flatten(model))
         {
-            if (transformer is MultilayerPerceptronPredictionTransformer network)
+            if (transformer is MultilayerPerceptronPredictionTransformerBase network)
             {
                 networks.Add(network);
                 segments.Add([]);
@@ -91,7 +95,7 @@ public static class NetworkModelOperations
 
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
         {
-            var manifest = new ManifestDocument { Format = FormatName, FormatVersion = FormatVersion };
+            var manifest = new ManifestDocument { Format = FormatName, FormatVersion = networks.Max(NetworkSerializer.FormatVersionNeeded) };
             for (int i = 0; i < networks.Count; i++)
             {
                 var entry = new NetworkEntryDocument
