@@ -79,7 +79,7 @@ public sealed class MultilayerPerceptronRegressionTrainer : IEstimator<Multilaye
         var (mean, standardDeviation) = LabelStatistics(train.Targets);
         if (train.RowCount >= 2 && !(standardDeviation > 0))
             throw new InvalidOperationException(
-                $"Training data: label column '{_options.LabelColumnName}' holds the same value, {train.Targets[0]}, in all {train.RowCount} rows. " +
+                $"Training data: label column '{_options.LabelColumnName}' holds the same value, {train.Targets[0].ToString(System.Globalization.CultureInfo.InvariantCulture)}, in all {train.RowCount} rows. " +
                 "A regressor learns nothing from a constant label: it cannot be standardized (its standard deviation is 0), and the only " +
                 "sensible model predicts that value for every row, which needs no training. Check the label column, and the filter or split " +
                 "that produced the data.");

@@ -79,7 +79,7 @@ internal sealed class TrainingData
                 getLabel(ref value);
                 if (!float.IsFinite(value))
                     throw new InvalidOperationException(
-                        $"{role} data, row {cursor.Position}: label column '{labelColumnName}' holds {value}; regression needs a finite " +
+                        $"{role} data, row {cursor.Position}: label column '{labelColumnName}' holds {value.ToString(System.Globalization.CultureInfo.InvariantCulture)}; regression needs a finite " +
                         "label in every row. Drop such rows first: mlContext.Data.FilterRowsByMissingValues(data, \"" + labelColumnName +
                         "\") drops NaN labels, mlContext.Data.FilterRowsByColumn(data, \"" + labelColumnName + "\", lowerBound, upperBound) " +
                         "keeps a finite range.");
