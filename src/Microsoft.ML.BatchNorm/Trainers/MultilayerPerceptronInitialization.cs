@@ -1,6 +1,15 @@
 namespace Microsoft.ML.Trainers;
 
 /// <summary>How a MultilayerPerceptron trainer draws the dense weights and biases before training.</summary>
+/// <remarks>
+/// The default is <see cref="PyTorchUniform"/>. On a badly scaled tabular set (scikit-learn's make_classification,
+/// 5000 training rows, 40 features of which 10 scaled by 1000 and 10 by 0.001, 5 classes; standardized; dense -> BN ->
+/// ReLU [256, 128], Adam 1e-3, batch 32, 10 epochs; <c>python3 bench/peers.py tabular</c>) the mean test accuracy
+/// over seeds 0-4 was 0.9062 with it and 0.9008 with <see cref="HeNormal"/> (0.9014 Glorot); PyTorch itself gave
+/// 0.8992 with its default and 0.8878 with He normal. The smaller output-layer weights of the uniform draw
+/// (variance 1/(3 fanIn) against 2/fanIn) start the softmax, sigmoid or regression output near its centre, which
+/// helps small tabular sets. Until version 0.1 the trainers used He normal; choose it to reproduce older models.
+/// </remarks>
 public enum MultilayerPerceptronInitialization
 {
     /// <summary>

@@ -59,10 +59,10 @@ public abstract class MultilayerPerceptronOptions
 
     /// <summary>
     /// How the dense weights (and biases) are drawn before training. Default
-    /// <see cref="MultilayerPerceptronInitialization.HeNormal"/>; see <see cref="MultilayerPerceptronInitialization"/>
-    /// for the choices and why this one is the default.
+    /// <see cref="MultilayerPerceptronInitialization.PyTorchUniform"/>, PyTorch's <c>nn.Linear</c> default; see
+    /// <see cref="MultilayerPerceptronInitialization"/> for the choices and why this one is the default.
     /// </summary>
-    public MultilayerPerceptronInitialization Initialization { get; set; } = MultilayerPerceptronInitialization.HeNormal;
+    public MultilayerPerceptronInitialization Initialization { get; set; } = MultilayerPerceptronInitialization.PyTorchUniform;
 
     /// <summary>Seed of the initialization and the shuffles: the same seed and data give bit-identical models. Default 0.</summary>
     public int Seed { get; set; }
