@@ -94,7 +94,7 @@ def sklearn_mlp(task, xtr, ytr, xte, yte, seeds, epochs):
             else:
                 m = MLPClassifier(**kw).fit(xtr, ytr)
                 if task == "binary":
-                    pr = np.clip(m.predict_proba(xte)[:, 1], 1e-12, 1 - 1e-12)
+                    pr = np.clip(m.predict_proba(xte)[:, 1].astype(np.float64), 1e-12, 1 - 1e-12)
                     results.append(metrics(task, yte, np.log(pr / (1 - pr))[:, None]))
                 else:
                     results.append(metrics(task, yte, m.predict_proba(xte)))
