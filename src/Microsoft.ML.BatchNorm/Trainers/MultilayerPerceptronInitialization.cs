@@ -8,7 +8,7 @@ namespace Microsoft.ML.Trainers;
 /// over seeds 0-4 was 0.9062 with it and 0.9008 with <see cref="HeNormal"/> (0.9014 Glorot); PyTorch itself gave
 /// 0.8992 with its default and 0.8878 with He normal. The smaller output-layer weights of the uniform draw
 /// (variance 1/(3 fanIn) against 2/fanIn) start the softmax, sigmoid or regression output near its centre, which
-/// helps small tabular sets. Until version 0.1 the trainers used He normal; choose it to reproduce older models.
+/// helps small tabular sets. Package 0.1.0 used He normal: choose it to reproduce models trained with that release.
 /// </remarks>
 public enum MultilayerPerceptronInitialization
 {
