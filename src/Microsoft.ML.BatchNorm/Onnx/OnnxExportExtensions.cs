@@ -22,7 +22,7 @@ public sealed class OnnxExportOptions
 /// </summary>
 /// <remarks>
 /// <para><b>MultilayerPerceptron</b> (<see cref="ExportToOnnx(MultilayerPerceptronPredictionTransformer, Stream, OnnxExportOptions?)"/>):
-/// one input named after the model's feature column (<see cref="MultilayerPerceptronPredictionTransformer.FeatureColumnName"/>,
+/// one input named after the model's feature column (<see cref="MultilayerPerceptronPredictionTransformerBase.FeatureColumnName"/>,
 /// usually <c>Features</c>), float32 of shape <c>[N, InputSize]</c> with a symbolic batch size <c>N</c>; one output
 /// <c>Score</c>, float32 <c>[N, ClassCount]</c>, the softmax class probabilities, class k (0-based) being the label's
 /// key value k + 1 (the same order as the <c>Score</c> column). Nodes: per layer <c>Gemm</c> (<c>transB = 1</c>,

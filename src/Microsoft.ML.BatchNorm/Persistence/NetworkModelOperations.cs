@@ -33,7 +33,12 @@ public static class NetworkModelOperations
     internal const string ManifestEntry = Folder + "manifest.json";
     internal const string FormatName = "Microsoft.ML.BatchNorm.Pipeline";
 
-    /// <summary>The model file format version this library writes and the newest it reads.</summary>
+    /// <summary>
+    /// The model file format version this library writes (every file with a network, of any task) and the newest it
+    /// reads. Version 2: the guard layout (see the remarks) and network headers that may carry the task and the
+    /// regression label's statistics (no task = multiclass). Version 1 (the built-in part at the root, multiclass
+    /// networks only) is still read.
+    /// </summary>
     public const int FormatVersion = 2;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
@@ -72,12 +77,12 @@ public static class NetworkModelOperations
     {
         // Segments of built-in transformers, split at each network.
         var segments = new List<List<ITransformer>> { new() };
-        var networks = new List<MultilayerPerceptronPredictionTransformer>();
+        var networks = new List<MultilayerPerceptronPredictionTransformerBase>();
         var segmentSchemas = new List<DataViewSchema> { inputSchema };
         var schema = inputSchema;
         foreach (var transformer in Flatten(model))
         {
-            if (transformer is MultilayerPerceptronPredictionTransformer network)
+            if (transformer is MultilayerPerceptronPredictionTransformerBase network)
             {
                 networks.Add(network);
                 segments.Add([]);

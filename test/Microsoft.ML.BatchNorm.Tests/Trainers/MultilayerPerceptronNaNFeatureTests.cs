@@ -321,12 +321,12 @@ public sealed class MultilayerPerceptronNaNFeatureTests
     {
         // ML.NET's scorer: VectorUtils.ArgMax over the Score (NaN ignored, the first of equal maxima), key = index + 1,
         // and key 0 when every score is NaN.
-        Assert.AreEqual(2u, MultilayerPerceptronTileScorer.PredictedKey([0.2f, 0.5f, 0.3f]));
-        Assert.AreEqual(1u, MultilayerPerceptronTileScorer.PredictedKey([0.4f, 0.2f, 0.4f]));
-        Assert.AreEqual(3u, MultilayerPerceptronTileScorer.PredictedKey([float.NaN, 0.1f, 0.9f]));
-        Assert.AreEqual(2u, MultilayerPerceptronTileScorer.PredictedKey([float.NaN, 0.1f, float.NaN]));
-        Assert.AreEqual(1u, MultilayerPerceptronTileScorer.PredictedKey([float.NegativeInfinity, float.NegativeInfinity]));
-        Assert.AreEqual(2u, MultilayerPerceptronTileScorer.PredictedKey([float.NaN, float.PositiveInfinity]));
-        Assert.AreEqual(0u, MultilayerPerceptronTileScorer.PredictedKey([float.NaN, float.NaN, float.NaN]));
+        Assert.AreEqual(2u, MulticlassPredictionHead.PredictedKey([0.2f, 0.5f, 0.3f]));
+        Assert.AreEqual(1u, MulticlassPredictionHead.PredictedKey([0.4f, 0.2f, 0.4f]));
+        Assert.AreEqual(3u, MulticlassPredictionHead.PredictedKey([float.NaN, 0.1f, 0.9f]));
+        Assert.AreEqual(2u, MulticlassPredictionHead.PredictedKey([float.NaN, 0.1f, float.NaN]));
+        Assert.AreEqual(1u, MulticlassPredictionHead.PredictedKey([float.NegativeInfinity, float.NegativeInfinity]));
+        Assert.AreEqual(2u, MulticlassPredictionHead.PredictedKey([float.NaN, float.PositiveInfinity]));
+        Assert.AreEqual(0u, MulticlassPredictionHead.PredictedKey([float.NaN, float.NaN, float.NaN]));
     }
 }
