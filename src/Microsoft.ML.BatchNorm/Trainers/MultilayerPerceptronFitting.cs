@@ -47,12 +47,15 @@ internal static class MultilayerPerceptronFitting
         EarlyStoppingPatience = options.EarlyStoppingPatience,
         Loss = loss,
         HuberDelta = huberDelta,
-        Initialization = options.Initialization switch
-        {
-            MultilayerPerceptronInitialization.PyTorchUniform => MlpInitialization.PyTorchUniform,
-            MultilayerPerceptronInitialization.GlorotUniform => MlpInitialization.GlorotUniform,
-            _ => MlpInitialization.HeNormal,
-        },
+        Initialization = ToNumerics(options.Initialization),
+    };
+
+    /// <summary>The numerics' name of a public initialization choice.</summary>
+    internal static MlpInitialization ToNumerics(MultilayerPerceptronInitialization initialization) => initialization switch
+    {
+        MultilayerPerceptronInitialization.PyTorchUniform => MlpInitialization.PyTorchUniform,
+        MultilayerPerceptronInitialization.GlorotUniform => MlpInitialization.GlorotUniform,
+        _ => MlpInitialization.HeNormal,
     };
 
     /// <summary>The label column of <paramref name="schema"/>.</summary>
