@@ -1,3 +1,4 @@
+using Microsoft.ML.Trainers;
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using Microsoft.ML.BatchNorm.Benchmarks.Figures;
@@ -9,12 +10,15 @@ using Microsoft.ML.BatchNorm.Benchmarks.Infrastructure;
 //   dotnet run -c Release -- --json [--filter TEXT]... [--epochs N] [--seeds K] [--skip-mlp]   short mode: one JSON
 //       line per figure, timed like shared/bench/torch_reference.py and named like its figures (TEXT: part of a name;
 //       --epochs and --skip-mlp as the script's: MLP epochs per batch size, default 2, and no MLP/predict figures;
-//       --seeds: the test accuracy is the mean over networks trained with seeds 0..K-1, default 1).
-const string Usage = "Usage: --json [--filter TEXT]... [--epochs N (>= 1, default 2)] [--seeds K (>= 1, default 1)] [--skip-mlp]";
+//       --seeds: the test accuracy is the mean over networks trained with seeds 0..K-1, default 1;
+//       --initialization he-normal|pytorch-uniform|glorot-uniform: the MLP's initial weights, default he-normal).
+const string Usage = "Usage: --json [--filter TEXT]... [--epochs N (>= 1, default 2)] [--seeds K (>= 1, default 1)] " +
+    "[--initialization he-normal|pytorch-uniform|glorot-uniform] [--skip-mlp]";
 if (args.Contains("--json"))
 {
     var filters = new List<string>();
     int epochs = 2, seeds = 1;
+    var initialization = MultilayerPerceptronInitialization.HeNormal;
     bool skipMlp = false;
     for (int i = 0; i < args.Length; i++)
     {
@@ -42,12 +46,23 @@ if (args.Contains("--json"))
                     return 2;
                 }
                 break;
+            case "--initialization" when i + 1 < args.Length:
+                switch (args[++i])
+                {
+                    case "he-normal": initialization = MultilayerPerceptronInitialization.HeNormal; break;
+                    case "pytorch-uniform": initialization = MultilayerPerceptronInitialization.PyTorchUniform; break;
+                    case "glorot-uniform": initialization = MultilayerPerceptronInitialization.GlorotUniform; break;
+                    default:
+                        Console.Error.WriteLine($"--initialization needs he-normal, pytorch-uniform or glorot-uniform; got '{args[i]}'. {Usage}");
+                        return 2;
+                }
+                break;
             default:
                 Console.Error.WriteLine($"Unknown or incomplete argument '{args[i]}'. {Usage}");
                 return 2;
         }
     }
-    return ShortRunner.Run(FigureCatalog.All(epochs, includeMlp: !skipMlp, seeds), filters, Console.Out);
+    return ShortRunner.Run(FigureCatalog.All(epochs, includeMlp: !skipMlp, seeds, initialization), filters, Console.Out);
 }
 
 BenchmarkSwitcher.FromAssembly(typeof(FigureBenchmark).Assembly)

@@ -47,6 +47,32 @@ public sealed class DataSourceConformanceTests
         Assert.AreEqual(10, views);
     }
 
+    [TestMethod]
+    public void BinaryMultilayerPerceptronOverRealSourcesKeepsRowsOrderAndValues()
+    {
+        var ml = new MLContext(seed: 1);
+        var text = TabularDatasets.BreastCancer(ml);
+        var model = ml.Transforms.BatchNormalize("Features")
+            .Append(ml.BinaryClassification.Trainers.MultilayerPerceptron(hiddenLayerSizes: [16], numberOfEpochs: 2))
+            .Fit(text);
+        var rows = ml.Data.CreateEnumerable<BreastCancerRow>(text, reuseRowObject: false).ToArray();
+        (string, IDataView)[] sources = [("LoadFromTextFile", text), ("LoadFromEnumerable", ml.Data.LoadFromEnumerable(rows))];
+        Assert.AreEqual(10, DataSourceChecks.Run(ml, model, sources, "Radius", 10, 15));
+    }
+
+    [TestMethod]
+    public void RegressionMultilayerPerceptronOverRealSourcesKeepsRowsOrderAndValues()
+    {
+        var ml = new MLContext(seed: 1);
+        var text = TabularDatasets.Diabetes(ml);
+        var model = ml.Transforms.BatchNormalize("Features")
+            .Append(ml.Regression.Trainers.MultilayerPerceptron(hiddenLayerSizes: [16], numberOfEpochs: 2))
+            .Fit(text);
+        var rows = ml.Data.CreateEnumerable<DiabetesRow>(text, reuseRowObject: false).ToArray();
+        (string, IDataView)[] sources = [("LoadFromTextFile", text), ("LoadFromEnumerable", ml.Data.LoadFromEnumerable(rows))];
+        Assert.AreEqual(10, DataSourceChecks.Run(ml, model, sources, "Age", 30, 60));
+    }
+
     private sealed class WineRow
     {
         [LoadColumn(0, 12), VectorType(13)]

@@ -1,3 +1,6 @@
+using Microsoft.ML.Trainers;
+using Microsoft.ML.BatchNorm.Numerics;
+
 namespace Microsoft.ML.BatchNorm.Benchmarks.Figures;
 
 /// <summary>
@@ -56,11 +59,12 @@ public static class FigureCatalog
     /// <param name="epochs">Epochs per batch size (the script's --epochs; default 2).</param>
     /// <param name="seeds">Seeds whose test accuracies are averaged (see <see cref="MlpEpochFigure"/>; default 1).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="epochs"/> or <paramref name="seeds"/> is less than 1.</exception>
-    public static IEnumerable<Figure> Mlp(int epochs = 2, int seeds = 1)
+    /// <param name="initialization">Initial weights of the MLP figures (default He normal, as the PyTorch script's model).</param>
+    public static IEnumerable<Figure> Mlp(int epochs = 2, int seeds = 1, MultilayerPerceptronInitialization initialization = MultilayerPerceptronInitialization.HeNormal)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(epochs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(seeds, 1);
-        return FashionMnistFigures("MLP and prediction", MlpFigures(epochs, seeds));
+        return FashionMnistFigures("MLP and prediction", MlpFigures(epochs, seeds, initialization));
     }
 
     /// <summary>
@@ -74,12 +78,14 @@ public static class FigureCatalog
     /// <param name="epochs">Epochs of the MLP figures.</param>
     /// <param name="includeMlp">Whether to include <see cref="Mlp"/> (the script's --skip-mlp turns it off).</param>
     /// <param name="seeds">Seeds of the MLP accuracy figures.</param>
-    public static IEnumerable<Figure> All(int epochs = 2, bool includeMlp = true, int seeds = 1) =>
-        Memory().Concat(BatchNorm()).Concat(Gemm()).Concat(MlNet()).Concat(includeMlp ? Mlp(epochs, seeds) : []);
+    /// <param name="initialization">Initial weights of the MLP figures.</param>
+    public static IEnumerable<Figure> All(int epochs = 2, bool includeMlp = true, int seeds = 1,
+        MultilayerPerceptronInitialization initialization = MultilayerPerceptronInitialization.HeNormal) =>
+        Memory().Concat(BatchNorm()).Concat(Gemm()).Concat(MlNet()).Concat(includeMlp ? Mlp(epochs, seeds, initialization) : []);
 
-    private static IEnumerable<Figure> MlpFigures(int epochs, int seeds)
+    private static IEnumerable<Figure> MlpFigures(int epochs, int seeds, MultilayerPerceptronInitialization initialization)
     {
-        foreach (int b in BatchSizes) yield return new MlpEpochFigure(b, epochs, seeds);
+        foreach (int b in BatchSizes) yield return new MlpEpochFigure(b, epochs, seeds, initialization);
         yield return new PredictBatchFigure();
         yield return new TransformScoringFigure();
         yield return new PredictRowFigure();

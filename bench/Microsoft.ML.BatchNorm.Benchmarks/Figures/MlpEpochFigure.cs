@@ -1,3 +1,4 @@
+using Microsoft.ML.Trainers;
 using Microsoft.ML.BatchNorm.Numerics;
 using Microsoft.ML.BatchNorm.Samples.Data;
 
@@ -26,7 +27,10 @@ namespace Microsoft.ML.BatchNorm.Benchmarks.Figures;
 /// <param name="batchSize">Rows per mini-batch (&gt;= 2).</param>
 /// <param name="epochs">Epochs the short mode trains (&gt;= 1), the PyTorch script's <c>--epochs</c>.</param>
 /// <param name="seeds">Networks (seeds 0..seeds-1) whose test accuracy is averaged (&gt;= 1; default 1).</param>
-public sealed class MlpEpochFigure(int batchSize, int epochs, int seeds = 1) : Figure, ISelfTimedFigure
+/// <param name="initialization">Initial weights (default He normal, the PyTorch script's; the trainers' default is
+/// PyTorch's nn.Linear uniform, compared with <c>--initialization pytorch-uniform</c>).</param>
+public sealed class MlpEpochFigure(int batchSize, int epochs, int seeds = 1,
+    MultilayerPerceptronInitialization initialization = MultilayerPerceptronInitialization.HeNormal) : Figure, ISelfTimedFigure
 {
     private LabeledDataset? _train, _test;
 
@@ -82,6 +86,7 @@ public sealed class MlpEpochFigure(int batchSize, int epochs, int seeds = 1) : F
             Optimizer = MlpOptimizerKind.Adam,
             LearningRate = 1e-3f,
             Seed = seed,
+            Initialization = Microsoft.ML.Trainers.MultilayerPerceptronFitting.ToNumerics(initialization),
         };
         return MlpTrainer.Train(train.Features, train.Labels, train.Count, train.FeatureCount, train.ClassCount,
             validation: null, settings, onEpoch, CancellationToken.None).Network;

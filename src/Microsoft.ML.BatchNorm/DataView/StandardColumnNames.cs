@@ -7,4 +7,5 @@ internal static class StandardColumnNames
     public const string Features = "Features";
     public const string Score = "Score";
     public const string PredictedLabel = "PredictedLabel";
+    public const string Probability = "Probability";
 }

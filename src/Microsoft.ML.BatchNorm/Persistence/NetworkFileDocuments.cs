@@ -1,13 +1,18 @@
 namespace Microsoft.ML.BatchNorm.Persistence;
 
-// The JSON documents of the model file (format version 1). Field names are part of the format: renaming one is a
-// format change that needs a new version.
+// The JSON documents of the model file (format version 2: the guard layout with Before, and headers that may carry
+// Task, LabelMean and LabelStandardDeviation; version 1 is the same without those and held only multiclass networks).
+// Field names are part of the format: renaming one is a format change that needs a new version.
 
 /// <summary>BatchNormExtensions/manifest.json: what follows the built-in model at the zip's root.</summary>
 internal sealed class ManifestDocument
 {
     public string Format { get; set; } = "";
     public int FormatVersion { get; set; }
+
+    /// <summary>Version 2: the entry holding the built-in transformers before the first network (version 1 kept them at the zip's root).</summary>
+    public string? Before { get; set; }
+
     public List<NetworkEntryDocument> Networks { get; set; } = [];
 }
 
@@ -22,11 +27,19 @@ internal sealed class NetworkEntryDocument
 /// <summary>BatchNormExtensions/network-N.json: the network's shape, label keys and the parameter blob's checksum.</summary>
 internal sealed class NetworkHeaderDocument
 {
+    /// <summary>"Multiclass" (or absent: multiclass, always so in format version 1), "Binary" or "Regression" (format version 2).</summary>
+    public string? Task { get; set; }
+
     public string FeatureColumnName { get; set; } = "";
     public string LabelKeyRawType { get; set; } = "";
     public ulong LabelKeyCount { get; set; }
     public string? LabelKeyValueType { get; set; }
     public string[]? LabelKeyValues { get; set; }
+
+    /// <summary>Regression: the training label's mean and standard deviation (Score = output * std + mean).</summary>
+    public float? LabelMean { get; set; }
+
+    public float? LabelStandardDeviation { get; set; }
     public List<LayerDocument> Layers { get; set; } = [];
     public long ParameterCount { get; set; }
     public string ParametersSha256 { get; set; } = "";
@@ -48,7 +61,8 @@ internal sealed class EpochDocument
 {
     public int Epoch { get; set; }
     public double TrainingLoss { get; set; }
-    public double TrainingAccuracy { get; set; }
+    /// <summary>Null for regression (no accuracy).</summary>
+    public double? TrainingAccuracy { get; set; }
     public double? ValidationLoss { get; set; }
     public double? ValidationAccuracy { get; set; }
     public double ElapsedSeconds { get; set; }

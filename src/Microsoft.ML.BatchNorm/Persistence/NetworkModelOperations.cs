@@ -11,12 +11,19 @@ namespace Microsoft.ML;
 /// <c>mlContext.Model.SaveWithNetworks(...)</c> and <c>mlContext.Model.LoadWithNetworks(...)</c>.
 /// </summary>
 /// <remarks>
-/// <para>The file is one zip. At its root is a normal ML.NET model of the built-in transformers before the first
-/// network (plain <c>mlContext.Model.Load</c> reads that part, and ignores the rest). Beside it, under
-/// <c>BatchNormExtensions/</c>: <c>manifest.json</c> (format name and version), and per network a JSON header
-/// (layer shapes, label keys, training history, SHA-256 of the parameters), the parameters as little-endian float32
-/// (per layer: weights, bias, gamma, beta, running mean, running variance, those present), and the built-in
-/// transformers that follow it, as a nested ML.NET model.</para>
+/// <para>The file is one zip. At its root is an ML.NET model that plain <c>mlContext.Model.Load</c> refuses with a
+/// <see cref="NotSupportedException"/> naming <c>LoadWithNetworks</c> (a <c>CustomMapping</c> whose factory,
+/// <see cref="BatchNorm.Persistence.NetworkFileGuard"/>, throws), so the networks are never dropped silently. Under
+/// <c>BatchNormExtensions/</c>: <c>manifest.json</c> (format name and version), the built-in transformers before the
+/// first network as a nested ML.NET model, and per network a JSON header (layer shapes, label keys, training history,
+/// SHA-256 of the parameters), the parameters as little-endian float32 (per layer: weights, bias, gamma, beta, running
+/// mean, running variance, those present), and the built-in transformers that follow it, as a nested ML.NET model.
+/// A pipeline without networks is saved as a plain ML.NET model.</para>
+/// <para><c>LoadWithNetworks</c> also reads format version 1 files (the built-in part at the root, which plain Load
+/// read without the networks), plain ML.NET models, and files written by plain <c>mlContext.Model.Save</c> with the
+/// companion package BatchNormExtensions.ML.Onnx: there each network comes back as our
+/// <see cref="MultilayerPerceptronPredictionTransformer"/> (layers, running statistics, training history, bit for bit
+/// as saved, scored by our own code), and the rest as ML.NET loads it.</para>
 /// <para>The file is written to a temporary file beside the target and moved into place at the end: a failed save
 /// leaves no partial file and an existing file untouched.</para>
 /// </remarks>
@@ -26,8 +33,13 @@ public static class NetworkModelOperations
     internal const string ManifestEntry = Folder + "manifest.json";
     internal const string FormatName = "Microsoft.ML.BatchNorm.Pipeline";
 
-    /// <summary>The model file format version this library writes and the newest it reads.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The model file format version this library writes (every file with a network, of any task) and the newest it
+    /// reads. Version 2: the guard layout (see the remarks) and network headers that may carry the task and the
+    /// regression label's statistics (no task = multiclass). Version 1 (the built-in part at the root, multiclass
+    /// networks only) is still read.
+    /// </summary>
+    public const int FormatVersion = 2;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -65,12 +77,12 @@ public static class NetworkModelOperations
     {
         // Segments of built-in transformers, split at each network.
         var segments = new List<List<ITransformer>> { new() };
-        var networks = new List<MultilayerPerceptronPredictionTransformer>();
+        var networks = new List<MultilayerPerceptronPredictionTransformerBase>();
         var segmentSchemas = new List<DataViewSchema> { inputSchema };
         var schema = inputSchema;
         foreach (var transformer in Flatten(model))
         {
-            if (transformer is MultilayerPerceptronPredictionTransformer network)
+            if (transformer is MultilayerPerceptronPredictionTransformerBase network)
             {
                 networks.Add(network);
                 segments.Add([]);
@@ -84,14 +96,17 @@ public static class NetworkModelOperations
             }
         }
 
-        using var buffer = new MemoryStream();
-        catalog.Save(new TransformerChain<ITransformer>(segments[0].ToArray()), inputSchema, buffer);
+        using var before = new MemoryStream();
+        catalog.Save(new TransformerChain<ITransformer>(segments[0].ToArray()), inputSchema, before);
         if (networks.Count == 0)
-            return buffer.ToArray();
+            return before.ToArray();
 
+        using var buffer = new MemoryStream();
+        buffer.Write(NetworkFileGuard.Create(catalog, inputSchema));
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
         {
-            var manifest = new ManifestDocument { Format = FormatName, FormatVersion = FormatVersion };
+            var manifest = new ManifestDocument { Format = FormatName, FormatVersion = FormatVersion, Before = $"{Folder}before-network-1.zip" };
+            WriteEntry(zip, manifest.Before, before.ToArray());
             for (int i = 0; i < networks.Count; i++)
             {
                 var entry = new NetworkEntryDocument
@@ -163,9 +178,13 @@ public static class NetworkModelOperations
         using (zip)
         {
             var manifestEntry = zip.GetEntry(ManifestEntry);
-            ITransformer first = LoadBuiltIn(catalog, content, filePath, out inputSchema);
             if (manifestEntry is null)
-                return first;
+            {
+                var plainNetworks = PlainFileNetworks.Find(zip, filePath);
+                return plainNetworks.Count > 0
+                    ? PlainFileNetworks.Load(catalog, content, zip, filePath, plainNetworks, out inputSchema)
+                    : LoadBuiltIn(catalog, content, filePath, out inputSchema);
+            }
             var manifest = ReadJson<ManifestDocument>(manifestEntry, filePath);
             if (manifest.Format != FormatName)
                 throw new InvalidDataException($"'{filePath}': {ManifestEntry} names the format '{manifest.Format}', not '{FormatName}'.");
@@ -175,6 +194,10 @@ public static class NetworkModelOperations
             if (manifest.FormatVersion < 1)
                 throw new InvalidDataException($"'{filePath}': invalid format version {manifest.FormatVersion}.");
 
+            ITransformer first = manifest.FormatVersion >= 2
+                ? LoadBuiltIn(catalog, ReadBytes(Entry(zip, manifest.Before ?? throw new InvalidDataException($"'{filePath}': {ManifestEntry} names no entry for the transformers before the first network."), filePath), filePath),
+                    $"{filePath}:{manifest.Before}", out inputSchema)
+                : LoadBuiltIn(catalog, content, filePath, out inputSchema);
             var transformers = new List<ITransformer>(Flatten(first));
             foreach (var entry in manifest.Networks)
             {

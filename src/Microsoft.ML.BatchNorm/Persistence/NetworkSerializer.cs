@@ -7,31 +7,53 @@ using Microsoft.ML.Trainers;
 namespace Microsoft.ML.BatchNorm.Persistence;
 
 /// <summary>
-/// Turns a <see cref="MultilayerPerceptronPredictionTransformer"/> into a JSON header and a little-endian float32
-/// parameter blob, and back, checking every size and the blob's SHA-256.
+/// Turns a MultilayerPerceptron prediction transformer of any task into a JSON header and a little-endian float32
+/// parameter blob, and back, checking every size and the blob's SHA-256. The header's Task says which transformer it
+/// was: "Binary", "Regression", or absent for multiclass (format version 1 files, plain-saved files and multiclass
+/// networks in format version 2; "Multiclass" is read too).
 /// </summary>
 internal static class NetworkSerializer
 {
-    public static (NetworkHeaderDocument Header, byte[] Parameters) Write(MultilayerPerceptronPredictionTransformer transformer)
+    public const string MulticlassTask = "Multiclass";
+    public const string BinaryTask = "Binary";
+    public const string RegressionTask = "Regression";
+
+    public static (NetworkHeaderDocument Header, byte[] Parameters) Write(MultilayerPerceptronPredictionTransformerBase transformer)
     {
-        var keyValues = transformer.LabelKeyValues.ToPortable();
         var header = new NetworkHeaderDocument
         {
             FeatureColumnName = transformer.FeatureColumnName,
-            LabelKeyRawType = transformer.LabelType.RawType.Name,
-            LabelKeyCount = transformer.LabelType.Count,
-            LabelKeyValueType = keyValues?.ItemType,
-            LabelKeyValues = keyValues?.Values,
             History = transformer.Model.History.Select(e => new EpochDocument
             {
                 Epoch = e.Epoch,
                 TrainingLoss = e.TrainingLoss,
-                TrainingAccuracy = e.TrainingAccuracy,
+                // JSON has no NaN: regression's accuracies (NaN) are written as null.
+                TrainingAccuracy = double.IsNaN(e.TrainingAccuracy) ? null : e.TrainingAccuracy,
                 ValidationLoss = e.ValidationLoss,
-                ValidationAccuracy = e.ValidationAccuracy,
+                ValidationAccuracy = e.ValidationAccuracy is double v && double.IsNaN(v) ? null : e.ValidationAccuracy,
                 ElapsedSeconds = e.Elapsed.TotalSeconds,
             }).ToList(),
         };
+        switch (transformer)
+        {
+            case MultilayerPerceptronPredictionTransformer multiclass:
+                var keyValues = multiclass.LabelKeyValues.ToPortable();
+                header.LabelKeyRawType = multiclass.LabelType.RawType.Name;
+                header.LabelKeyCount = multiclass.LabelType.Count;
+                header.LabelKeyValueType = keyValues?.ItemType;
+                header.LabelKeyValues = keyValues?.Values;
+                break;
+            case MultilayerPerceptronBinaryPredictionTransformer:
+                header.Task = BinaryTask;
+                break;
+            case MultilayerPerceptronRegressionPredictionTransformer regression:
+                header.Task = RegressionTask;
+                header.LabelMean = regression.LabelMean;
+                header.LabelStandardDeviation = regression.LabelStandardDeviation;
+                break;
+            default:
+                throw new NotSupportedException($"Unknown MultilayerPerceptron transformer {transformer.GetType().Name}.");
+        }
         var floats = new List<float>();
         foreach (var layer in transformer.Model.Network.Layers)
         {
@@ -62,7 +84,7 @@ internal static class NetworkSerializer
     }
 
     /// <exception cref="InvalidDataException">The header and the blob disagree, the checksum fails, or a size is invalid.</exception>
-    public static MultilayerPerceptronPredictionTransformer Read(NetworkHeaderDocument header, byte[] blob, string entry)
+    public static MultilayerPerceptronPredictionTransformerBase Read(NetworkHeaderDocument header, byte[] blob, string entry)
     {
         if (blob.Length != header.ParameterCount * sizeof(float))
             throw new InvalidDataException($"{entry}: the parameter blob has {blob.Length} bytes; the header promises {header.ParameterCount} floats (the file is truncated or corrupted).");
@@ -102,11 +124,24 @@ internal static class NetworkSerializer
             if (offset != floats.Length)
                 throw new InvalidDataException($"{entry}: {floats.Length - offset} stored parameters are left over after the last layer.");
             var network = new MlpNetwork(layers);
-            var labelType = new KeyDataViewType(RawKeyType(header.LabelKeyRawType, entry), header.LabelKeyCount);
-            var history = header.History.Select(e => new MultilayerPerceptronEpoch(e.Epoch, e.TrainingLoss, e.TrainingAccuracy,
-                e.ValidationLoss, e.ValidationAccuracy, TimeSpan.FromSeconds(e.ElapsedSeconds))).ToArray();
-            return new MultilayerPerceptronPredictionTransformer(new MultilayerPerceptronModelParameters(network, history),
-                header.FeatureColumnName, labelType, LabelKeyValues.FromPortable(header.LabelKeyValueType, header.LabelKeyValues));
+            var history = header.History.Select(e => new MultilayerPerceptronEpoch(e.Epoch, e.TrainingLoss, e.TrainingAccuracy ?? double.NaN,
+                e.ValidationLoss, e.ValidationLoss is null ? null : e.ValidationAccuracy ?? double.NaN, TimeSpan.FromSeconds(e.ElapsedSeconds))).ToArray();
+            var model = new MultilayerPerceptronModelParameters(network, history);
+            switch (header.Task ?? MulticlassTask)
+            {
+                case MulticlassTask:
+                    var labelType = new KeyDataViewType(RawKeyType(header.LabelKeyRawType, entry), header.LabelKeyCount);
+                    return new MultilayerPerceptronPredictionTransformer(model, header.FeatureColumnName, labelType,
+                        LabelKeyValues.FromPortable(header.LabelKeyValueType, header.LabelKeyValues));
+                case BinaryTask:
+                    return new MultilayerPerceptronBinaryPredictionTransformer(model, header.FeatureColumnName);
+                case RegressionTask:
+                    if (header.LabelMean is not float mean || header.LabelStandardDeviation is not float std)
+                        throw new InvalidDataException($"{entry}: a regression network without the label's mean and standard deviation.");
+                    return new MultilayerPerceptronRegressionPredictionTransformer(model, header.FeatureColumnName, mean, std);
+                default:
+                    throw new InvalidDataException($"{entry}: unknown task '{header.Task}'.");
+            }
         }
         catch (ArgumentException e)
         {

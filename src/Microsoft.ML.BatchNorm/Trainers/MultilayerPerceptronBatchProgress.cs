@@ -3,9 +3,9 @@ using Microsoft.ML.BatchNorm.Numerics;
 namespace Microsoft.ML.Trainers;
 
 /// <summary>
-/// Where a training epoch of <see cref="MultilayerPerceptronTrainer"/> stands, reported through
-/// <see cref="MultilayerPerceptronTrainer.Options.BatchProgress"/> between mini-batches. A struct: reporting it
-/// allocates nothing.
+/// Where a training epoch of a MultilayerPerceptron trainer stands, reported through
+/// <see cref="MultilayerPerceptronOptions.BatchProgress"/> between mini-batches. A struct: reporting it allocates
+/// nothing.
 /// </summary>
 public readonly struct MultilayerPerceptronBatchProgress
 {
@@ -24,12 +24,13 @@ public readonly struct MultilayerPerceptronBatchProgress
     /// <summary>Training rows of this epoch trained on so far (equal to <see cref="RowCount"/> after its last mini-batch).</summary>
     public int RowsDone { get; }
 
-    /// <summary>Training rows per epoch (without the rows held out by <see cref="MultilayerPerceptronTrainer.Options.ValidationFraction"/>).</summary>
+    /// <summary>Training rows per epoch (without the rows held out by <see cref="MultilayerPerceptronOptions.ValidationFraction"/>).</summary>
     public int RowCount { get; }
 
     /// <summary>
-    /// Mean softmax cross-entropy (natural log) over the <see cref="RowsDone"/> rows, in training mode: the running
-    /// value of <see cref="MultilayerPerceptronEpoch.TrainingLoss"/>, which it equals after the epoch's last mini-batch.
+    /// Mean training loss (the trainer's: softmax or sigmoid cross-entropy, squared error or Huber) over the
+    /// <see cref="RowsDone"/> rows, in training mode: the running value of
+    /// <see cref="MultilayerPerceptronEpoch.TrainingLoss"/>, which it equals after the epoch's last mini-batch.
     /// </summary>
     public double TrainingLoss { get; }
 

@@ -3,7 +3,7 @@ using Microsoft.ML.BatchNorm.Numerics;
 namespace Microsoft.ML.Trainers;
 
 /// <summary>
-/// The trained network of <see cref="MultilayerPerceptronTrainer"/>, for inspection: per layer the dense weights,
+/// The trained network of a MultilayerPerceptron trainer (multiclass, binary or regression), for inspection: per layer the dense weights,
 /// and either a bias or the batch-normalization parameters (gamma, beta, running mean and variance).
 /// </summary>
 public sealed class MultilayerPerceptronModelParameters
@@ -20,13 +20,16 @@ public sealed class MultilayerPerceptronModelParameters
     /// <summary>Number of input features (the feature vector's size).</summary>
     public int InputSize => Network.InputSize;
 
-    /// <summary>Number of classes (the Score vector's size).</summary>
+    /// <summary>
+    /// Outputs of the last layer: the number of classes (the Score vector's size) for the multiclass trainer; 1 (the
+    /// logit, or the standardized regression value) for the binary and regression trainers.
+    /// </summary>
     public int ClassCount => Network.ClassCount;
 
     /// <summary>Whether the hidden layers use batch normalization.</summary>
     public bool UsesBatchNormalization => Network.Layers[0].HasBatchNorm;
 
-    /// <summary>The layers, input side first; the last one produces the logits of the softmax.</summary>
+    /// <summary>The layers, input side first; the last one produces the outputs (softmax logits, the sigmoid's logit, or the standardized regression value).</summary>
     public IReadOnlyList<MultilayerPerceptronLayer> Layers { get; }
 
     /// <summary>What each training epoch achieved (empty for a model loaded from a file written without history).</summary>
@@ -99,16 +102,19 @@ public sealed class MultilayerPerceptronEpoch
     /// <summary>1-based epoch number.</summary>
     public int Epoch { get; }
 
-    /// <summary>Mean softmax cross-entropy (natural log) over the epoch's mini-batches, in training mode.</summary>
+    /// <summary>
+    /// Mean loss over the epoch's mini-batches, in training mode: softmax cross-entropy (multiclass) or binary
+    /// cross-entropy (binary), in nats; squared error or Huber loss of the standardized label (regression).
+    /// </summary>
     public double TrainingLoss { get; }
 
-    /// <summary>Fraction of training rows classified right during the epoch, in training mode.</summary>
+    /// <summary>Fraction of training rows classified right during the epoch, in training mode; NaN for regression.</summary>
     public double TrainingAccuracy { get; }
 
-    /// <summary>Mean cross-entropy on the validation rows after the epoch (inference mode), or null without validation.</summary>
+    /// <summary>Mean loss (as <see cref="TrainingLoss"/>) on the validation rows after the epoch (inference mode), or null without validation.</summary>
     public double? ValidationLoss { get; }
 
-    /// <summary>Accuracy on the validation rows after the epoch, or null without validation.</summary>
+    /// <summary>Accuracy on the validation rows after the epoch (NaN for regression), or null without validation.</summary>
     public double? ValidationAccuracy { get; }
 
     /// <summary>Wall time of the epoch.</summary>
@@ -116,12 +122,12 @@ public sealed class MultilayerPerceptronEpoch
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"epoch {Epoch}: loss {TrainingLoss:F4}, accuracy {TrainingAccuracy:P2}" +
-        (ValidationLoss is { } vl ? $", validation loss {vl:F4}, accuracy {ValidationAccuracy:P2}" : "") +
+        $"epoch {Epoch}: loss {TrainingLoss:F4}" + (double.IsNaN(TrainingAccuracy) ? "" : $", accuracy {TrainingAccuracy:P2}") +
+        (ValidationLoss is { } vl ? $", validation loss {vl:F4}" + (ValidationAccuracy is double va && !double.IsNaN(va) ? $", accuracy {va:P2}" : "") : "") +
         $" ({Elapsed.TotalSeconds:F1} s)";
 }
 
-/// <summary>The optimizer of <see cref="MultilayerPerceptronTrainer"/>.</summary>
+/// <summary>The optimizer of the MultilayerPerceptron trainers.</summary>
 public enum MultilayerPerceptronOptimizer
 {
     /// <summary>Adam (Kingma and Ba 2015), bias-corrected.</summary>

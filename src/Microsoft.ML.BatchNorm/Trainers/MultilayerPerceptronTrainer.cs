@@ -18,89 +18,36 @@ namespace Microsoft.ML.Trainers;
 /// <para>Running statistics follow PyTorch's momentum convention:
 /// <c>running = (1 - momentum) * running + momentum * batch</c> (default 0.1), the running variance from the unbiased
 /// batch variance. A trailing mini-batch of one row is merged into the previous one.</para>
-/// <para>Saving: <c>mlContext.Model.Save</c> cannot hold this model (ML.NET gives third-party models no way to write
-/// entries); use <c>mlContext.Model.SaveWithNetworks</c> and <c>mlContext.Model.LoadWithNetworks</c>.</para>
+/// <para>Saving: plain <c>mlContext.Model.Save</c> needs the companion package BatchNormExtensions.ML.Onnx (see
+/// <see cref="MultilayerPerceptronPredictionTransformer"/>); <c>mlContext.Model.SaveWithNetworks</c> and
+/// <c>mlContext.Model.LoadWithNetworks</c> need no companion.</para>
+/// <para>Missing values at prediction: a row with a NaN feature is scored as ML.NET's linear multiclass trainers
+/// (LbfgsMaximumEntropy, SdcaMaximumEntropy, SdcaNonCalibrated, OneVersusAll of linear models) score it, the NaN
+/// going through their dot products: <c>Score</c> is NaN for every class and <c>PredictedLabel</c> is key 0, ML.NET's
+/// missing key (ML.NET's multiclass scorer takes the arg-max of the Score ignoring NaN, and an all-NaN Score has
+/// none). Nothing is thrown or logged, in cursors and prediction engines alike, and the other rows keep exactly the
+/// scores they have without that row. <c>MapKeyToValue</c> turns key 0 into the label type's missing value: an empty
+/// string for text labels, NaN for Single labels, 0 for integer labels (where 0 may also be a class).
+/// <c>Evaluate</c> leaves rows with a NaN Score out of the metrics, also without a word. (LightGbm's trees, which send
+/// a missing value down a branch, give such rows a class, and so does NaiveBayes, which counts a NaN as a present
+/// feature; a network has neither.) An infinite feature is not a missing value: it goes through the network, and
+/// where the arithmetic gives NaN (infinity minus infinity, as it usually does) the row gets the NaN Score and key 0
+/// as well. To get a class for such rows, replace the missing values in the pipeline, before the trainer, so that
+/// training and prediction replace them alike: <c>mlContext.Transforms.ReplaceMissingValues("Features",
+/// replacementMode: ReplacementMode.Mean)</c> puts each slot's mean over the training data in place of a NaN (the
+/// default mode puts 0). To drop the rows instead, use <c>mlContext.Data.FilterRowsByMissingValues(data,
+/// "Features")</c>.</para>
+/// <para>Missing values at training: a NaN or infinite feature in the training or validation data throws
+/// <see cref="InvalidOperationException"/> naming the row and the slot. (ML.NET's own multiclass trainers skip such
+/// rows instead: LbfgsMaximumEntropy and SdcaMaximumEntropy with a warning in the <c>MLContext.Log</c>, NaiveBayes
+/// silently; LightGbm trains on them as missing values.) Replace or filter them first, as above.</para>
 /// </remarks>
 public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptronPredictionTransformer>
 {
-    /// <summary>Options of <see cref="MultilayerPerceptronTrainer"/>.</summary>
-    public sealed class Options
+    /// <summary>Options of <see cref="MultilayerPerceptronTrainer"/>: those shared by the MultilayerPerceptron
+    /// trainers (<see cref="MultilayerPerceptronOptions"/>); the label is a key type with at least 2 values.</summary>
+    public sealed class Options : MultilayerPerceptronOptions
     {
-        /// <summary>Label column: a key type with at least 2 values. Default "Label".</summary>
-        public string LabelColumnName { get; set; } = StandardColumnNames.Label;
-
-        /// <summary>Feature column: a known-size vector of Single. Default "Features".</summary>
-        public string FeatureColumnName { get; set; } = StandardColumnNames.Features;
-
-        /// <summary>Widths of the hidden layers, input side first; each at least 1. Default [256, 128]. Empty: softmax regression.</summary>
-        public int[] HiddenLayerSizes { get; set; } = [256, 128];
-
-        /// <summary>Batch normalization after each hidden dense layer. Default true; false gives dense (with bias) -> ReLU layers.</summary>
-        public bool UseBatchNormalization { get; set; } = true;
-
-        /// <summary>Passes over the training data; at least 1. Default 10.</summary>
-        public int NumberOfEpochs { get; set; } = 10;
-
-        /// <summary>Rows per mini-batch; at least 1. Default 32.</summary>
-        public int BatchSize { get; set; } = 32;
-
-        /// <summary>The optimizer. Default Adam.</summary>
-        public MultilayerPerceptronOptimizer Optimizer { get; set; } = MultilayerPerceptronOptimizer.Adam;
-
-        /// <summary>Step size; positive and finite. Default 1e-3 (Adam's usual value; SGD usually wants 0.01 to 0.1).</summary>
-        public float LearningRate { get; set; } = 1e-3f;
-
-        /// <summary>Momentum mu of SGD, in [0, 1). Default 0.9.</summary>
-        public float Momentum { get; set; } = 0.9f;
-
-        /// <summary>L2 penalty coefficient on the dense weights (added to their gradient), at least 0. Default 0.</summary>
-        public float L2Regularization { get; set; }
-
-        /// <summary>Batch normalization's epsilon, positive. Default 1e-5.</summary>
-        public float BatchNormalizationEpsilon { get; set; } = 1e-5f;
-
-        /// <summary>
-        /// Momentum of the running statistics, PyTorch's convention: <c>running = (1 - m) * running + m * batch</c>,
-        /// in [0, 1]. Default 0.1 (Keras' and ONNX's "momentum" 0.9 is the same setting).
-        /// </summary>
-        public float BatchNormalizationMomentum { get; set; } = 0.1f;
-
-        /// <summary>Seed of the initialization and the shuffles: the same seed and data give bit-identical models. Default 0.</summary>
-        public int Seed { get; set; }
-
-        /// <summary>
-        /// Fraction of the training rows held out for validation when <see cref="Fit(IDataView)"/> is given no
-        /// validation data, in [0, 1). Default 0 (no validation).
-        /// </summary>
-        public double ValidationFraction { get; set; }
-
-        /// <summary>
-        /// Early stopping: stop after this many epochs without a lower validation loss and keep the best epoch's
-        /// parameters. 0 (default) disables it; needs validation data.
-        /// </summary>
-        public int EarlyStoppingPatience { get; set; }
-
-        /// <summary>Receives each epoch's figures as training goes. Default null.</summary>
-        public IProgress<MultilayerPerceptronEpoch>? Progress { get; set; }
-
-        /// <summary>
-        /// Receives progress within each epoch (rows done, rows per epoch, running mean loss, time), for progress bars.
-        /// Default null. Reports come from the training thread, between mini-batches: about every 100 ms (after the
-        /// first mini-batch ending at least 100 ms after the previous report or the epoch's start) and after the
-        /// epoch's last mini-batch, before the validation rows are evaluated and <see cref="Progress"/> gets the epoch.
-        /// The report is a struct, and the check costs a clock read per mini-batch: training is not slowed. Keep
-        /// <see cref="IProgress{T}.Report"/> short (it runs between two mini-batches), and note that
-        /// <see cref="Progress{T}"/> would post each report to the thread pool.
-        /// </summary>
-        public IProgress<MultilayerPerceptronBatchProgress>? BatchProgress { get; set; }
-
-        /// <summary>
-        /// Factor on the standard deviation of the initial dense weights: each layer's weights are drawn from
-        /// N(0, 2 / fan-in) (He et al. 2015) and multiplied by this. Positive and finite. Default 1. Other values
-        /// are for experiments: batch normalization makes the hidden layers insensitive to the scale of their
-        /// weights (Ioffe and Szegedy 2015, section 3.3), a network without it is not (try 10 or 0.1).
-        /// </summary>
-        public float InitialWeightScale { get; set; } = 1f;
     }
 
     private readonly Options _options;
@@ -111,36 +58,11 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public MultilayerPerceptronTrainer(Options options)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrEmpty(options.LabelColumnName, nameof(options.LabelColumnName));
-        ArgumentException.ThrowIfNullOrEmpty(options.FeatureColumnName, nameof(options.FeatureColumnName));
-        ArgumentNullException.ThrowIfNull(options.HiddenLayerSizes, nameof(options.HiddenLayerSizes));
-        if (!(options.ValidationFraction >= 0 && options.ValidationFraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(options.ValidationFraction), options.ValidationFraction,
-                "ValidationFraction must be in [0, 1).");
-        ArgumentOutOfRangeException.ThrowIfNegative(options.EarlyStoppingPatience, nameof(options.EarlyStoppingPatience));
+        MultilayerPerceptronFitting.Validate(options);
         _options = options;
-        ToSettings(options).Validate();
     }
 
-    private static MlpTrainingSettings ToSettings(Options options) => new()
-    {
-        HiddenSizes = options.HiddenLayerSizes.ToArray(),
-        UseBatchNormalization = options.UseBatchNormalization,
-        Epochs = options.NumberOfEpochs,
-        BatchSize = options.BatchSize,
-        Optimizer = options.Optimizer == MultilayerPerceptronOptimizer.Adam ? MlpOptimizerKind.Adam : MlpOptimizerKind.SgdMomentum,
-        LearningRate = options.LearningRate,
-        SgdMomentum = options.Momentum,
-        L2Regularization = options.L2Regularization,
-        BatchNormEpsilon = options.BatchNormalizationEpsilon,
-        BatchNormMomentum = options.BatchNormalizationMomentum,
-        Seed = options.Seed,
-        EarlyStoppingPatience = options.EarlyStoppingPatience,
-        InitialWeightScale = options.InitialWeightScale,
-    };
-
-    /// <summary>Trains on <paramref name="input"/> (holding out <see cref="Options.ValidationFraction"/> of it, if set).</summary>
+    /// <summary>Trains on <paramref name="input"/> (holding out <see cref="MultilayerPerceptronOptions.ValidationFraction"/> of it, if set).</summary>
     /// <param name="input">Training data with the label and feature columns.</param>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The label column is missing or not a key with at least 2 values,
@@ -160,9 +82,7 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
         ArgumentNullException.ThrowIfNull(trainData);
         var (labelType, featureCount) = CheckColumns(trainData.Schema, nameof(trainData));
         int classCount = checked((int)labelType.Count);
-        var train = TrainingData.Read(trainData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, classCount, "Training");
-        if (train.RowCount < 2)
-            throw new InvalidOperationException($"MultilayerPerceptron needs at least 2 training rows; the data has {train.RowCount}.");
+        var train = TrainingData.ReadKeys(trainData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, classCount, "Training");
         TrainingData? validation = null;
         if (validationData is not null)
         {
@@ -170,28 +90,10 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
             if (validationFeatures != featureCount || validationLabelType.Count != labelType.Count)
                 throw new ArgumentOutOfRangeException(nameof(validationData),
                     $"Validation data has {validationFeatures} features and {validationLabelType.Count} classes; the training data has {featureCount} and {classCount}.");
-            validation = TrainingData.Read(validationData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, classCount, "Validation");
+            validation = TrainingData.ReadKeys(validationData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, classCount, "Validation");
         }
-        else if (_options.ValidationFraction > 0)
-        {
-            if (train.RowCount < 3)
-                throw new InvalidOperationException($"ValidationFraction needs at least 3 rows; the data has {train.RowCount}.");
-            (train, validation) = train.Split(_options.ValidationFraction, _options.Seed, featureCount);
-        }
-
-        var history = new List<MultilayerPerceptronEpoch>();
-        var result = MlpTrainer.Train(train.Features, train.Labels, train.RowCount, featureCount, classCount,
-            validation is null ? null : new MlpValidationData(validation.Features, validation.Labels, validation.RowCount),
-            ToSettings(_options),
-            summary =>
-            {
-                var epoch = new MultilayerPerceptronEpoch(summary);
-                history.Add(epoch);
-                _options.Progress?.Report(epoch);
-            },
-            CancellationToken.None,
-            _options.BatchProgress is { } batchProgress ? progress => batchProgress.Report(new MultilayerPerceptronBatchProgress(progress)) : null);
-        var model = new MultilayerPerceptronModelParameters(result.Network, history);
+        var model = MultilayerPerceptronFitting.Train(_options, train, validation, featureCount, classCount,
+            MlpLossKind.SoftmaxCrossEntropy, 1f);
         var labelAnnotations = trainData.Schema[_options.LabelColumnName].Annotations;
         return new MultilayerPerceptronPredictionTransformer(model, _options.FeatureColumnName,
             labelType, LabelKeyValues.From(labelAnnotations));
@@ -199,19 +101,14 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
 
     private (KeyDataViewType LabelType, int FeatureCount) CheckColumns(DataViewSchema schema, string paramName)
     {
-        var label = schema.GetColumnOrNull(_options.LabelColumnName)
-            ?? throw SchemaChecks.MissingColumn(paramName, "Label", _options.LabelColumnName, schema.Where(c => !c.IsHidden).Select(c => c.Name));
+        var label = MultilayerPerceptronFitting.FindLabel(schema, _options, paramName);
         if (label.Type is not KeyDataViewType labelType)
             throw SchemaChecks.WrongType(paramName, "Label", label.Name,
                 "a key type (convert it with mlContext.Transforms.Conversion.MapValueToKey)", label.Type.ToString() ?? "");
         if (labelType.Count < 2 || labelType.Count > int.MaxValue)
             throw new ArgumentOutOfRangeException(paramName,
                 $"Label column '{label.Name}' has {labelType.Count} class(es); a classifier needs at least 2.");
-        var features = schema.GetColumnOrNull(_options.FeatureColumnName)
-            ?? throw SchemaChecks.MissingColumn(paramName, "Feature", _options.FeatureColumnName, schema.Where(c => !c.IsHidden).Select(c => c.Name));
-        if (features.Type is not VectorDataViewType { IsKnownSize: true } vector || vector.ItemType.RawType != typeof(float))
-            throw SchemaChecks.WrongType(paramName, "Feature", features.Name, "a known-size vector of Single", features.Type.ToString() ?? "");
-        return (labelType, vector.Size);
+        return (labelType, MultilayerPerceptronFitting.CheckFeatures(schema, _options, paramName));
     }
 
     /// <summary>
@@ -225,15 +122,11 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var label = SchemaChecks.FindColumn(inputSchema, _options.LabelColumnName)
-            ?? throw SchemaChecks.MissingColumn(nameof(inputSchema), "Label", _options.LabelColumnName, inputSchema.Select(c => c.Name));
+        var label = MultilayerPerceptronFitting.FindLabel(inputSchema, _options, nameof(inputSchema));
         if (!label.IsKey || label.Kind != SchemaShape.Column.VectorKind.Scalar)
             throw SchemaChecks.WrongType(nameof(inputSchema), "Label", label.Name,
                 "a key type (convert it with mlContext.Transforms.Conversion.MapValueToKey)", SchemaChecks.Describe(label));
-        var features = SchemaChecks.FindColumn(inputSchema, _options.FeatureColumnName)
-            ?? throw SchemaChecks.MissingColumn(nameof(inputSchema), "Feature", _options.FeatureColumnName, inputSchema.Select(c => c.Name));
-        if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.IsKey || features.ItemType.RawType != typeof(float))
-            throw SchemaChecks.WrongType(nameof(inputSchema), "Feature", features.Name, "a known-size vector of Single", SchemaChecks.Describe(features));
+        var features = MultilayerPerceptronFitting.CheckFeatures(inputSchema, _options, nameof(inputSchema));
         // SchemaShape.Column has no public constructor: copies of the features (a float vector) and of the label (a key
         // with its key values) have exactly the promised shapes.
         return ShapeSource.Copies(

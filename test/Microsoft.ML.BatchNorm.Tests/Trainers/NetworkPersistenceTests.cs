@@ -62,9 +62,11 @@ public sealed class NetworkPersistenceTests
         }
         Assert.IsFalse(Directory.GetFiles(directory, "*.tmp").Any(), "no temporary file is left behind");
 
-        // The built-in part before the network is a normal ML.NET model: plain Load reads it and ignores our entries.
-        var builtIn = fresh.Model.Load(path, out _);
-        Assert.IsNotNull(builtIn.GetOutputSchema(inputSchema).GetColumnOrNull("Features"));
+        // Plain Load cannot run the network: it fails loudly, naming the call to use, instead of dropping the network.
+        // (ML.NET creates the root's CustomMapping factory by reflection, so our exception arrives wrapped.)
+        var error = Assert.ThrowsExactly<System.Reflection.TargetInvocationException>(() => fresh.Model.Load(path, out _));
+        Assert.IsInstanceOfType<NotSupportedException>(error.InnerException);
+        StringAssert.Contains(error.InnerException.Message, "LoadWithNetworks");
     }
 
     [TestMethod]
@@ -76,6 +78,8 @@ public sealed class NetworkPersistenceTests
         var error = Assert.ThrowsExactly<NotSupportedException>(() => ml.Model.Save(model, ml.Data.LoadFromEnumerable(test).Schema, stream));
         StringAssert.Contains(error.Message, "SaveWithNetworks");
         StringAssert.Contains(error.Message, "LoadWithNetworks");
+        // This test project does not reference the companion package: the message names it.
+        StringAssert.Contains(error.Message, "BatchNormExtensions.ML.Onnx");
     }
 
     [TestMethod]
@@ -121,12 +125,76 @@ public sealed class NetworkPersistenceTests
         string path = SaveTrained("newer.zip");
         RewriteEntry(path, "BatchNormExtensions/manifest.json", bytes =>
         {
-            string text = Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 1", "\"FormatVersion\": 99");
+            string text = Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 2", "\"FormatVersion\": 99");
             return Encoding.UTF8.GetBytes(text);
         });
         var error = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext().Model.LoadWithNetworks(path, out _));
         StringAssert.Contains(error.Message, "newer");
         StringAssert.Contains(error.Message, "99");
+    }
+
+    [TestMethod]
+    public void MulticlassFilesAreWrittenInVersion2WithoutATask()
+    {
+        string path = SaveTrained("version2.zip");
+        using var zip = ZipFile.OpenRead(path);
+        string manifest = Encoding.UTF8.GetString(ReadEntry(zip, "BatchNormExtensions/manifest.json"));
+        StringAssert.Contains(manifest, "\"FormatVersion\": 2");
+        StringAssert.Contains(manifest, "\"Before\": \"BatchNormExtensions/before-network-1.zip\"");
+        // No task in the header means multiclass.
+        string header = Encoding.UTF8.GetString(ReadEntry(zip, "BatchNormExtensions/network-1.json"));
+        StringAssert.Contains(header, "\"Task\": null");
+    }
+
+    [TestMethod]
+    public void Version1FilesStillLoad()
+    {
+        // Version 1 kept the built-in part before the first network at the zip's root and had no Before entry: rebuild
+        // that layout from a version-2 file.
+        string path = SaveTrained("version1-source.zip");
+        var (model, test, directory) = Trained.Value;
+        string version1 = Path.Combine(directory, "version1.zip");
+        using (var source = ZipFile.OpenRead(path))
+        {
+            File.WriteAllBytes(version1, ReadEntry(source, "BatchNormExtensions/before-network-1.zip"));
+            using var target = ZipFile.Open(version1, ZipArchiveMode.Update);
+            foreach (var entry in source.Entries.Where(e => e.FullName.StartsWith("BatchNormExtensions/", StringComparison.Ordinal)
+                && e.FullName != "BatchNormExtensions/before-network-1.zip"))
+            {
+                byte[] content = ReadEntry(source, entry.FullName);
+                if (entry.FullName == "BatchNormExtensions/manifest.json")
+                {
+                    string text = Encoding.UTF8.GetString(content);
+                    Assert.IsTrue(text.Contains("\"FormatVersion\": 2") && text.Contains("\"Before\": \"BatchNormExtensions/before-network-1.zip\""), text);
+                    text = text.Replace("\"FormatVersion\": 2", "\"FormatVersion\": 1")
+                        .Replace("\"Before\": \"BatchNormExtensions/before-network-1.zip\"", "\"Before\": null");
+                    content = Encoding.UTF8.GetBytes(text);
+                }
+                using var output = target.CreateEntry(entry.FullName).Open();
+                output.Write(content);
+            }
+        }
+
+        var fresh = new MLContext(seed: 5);
+        var expected = Predict(fresh, model, test);
+        var actual = Predict(fresh, fresh.Model.LoadWithNetworks(version1, out var inputSchema), test);
+        Assert.IsNotNull(inputSchema.GetColumnOrNull("Features"));
+        Assert.AreEqual(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.AreEqual(expected[i].PredictedLabel, actual[i].PredictedLabel, $"row {i}");
+            for (int k = 0; k < expected[i].Score.Length; k++)
+                Assert.AreEqual(expected[i].Score[k], actual[i].Score[k], 1e-5f * Math.Max(1f, Math.Abs(expected[i].Score[k])), $"row {i} class {k}");
+        }
+    }
+
+    private static byte[] ReadEntry(ZipArchive zip, string name)
+    {
+        var entry = zip.GetEntry(name) ?? throw new AssertFailedException($"no entry {name}");
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
     }
 
     private static void RewriteEntry(string path, string entryName, Action<byte[]> change)

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.BatchNorm.Numerics;
 
 /// <summary>
-/// Where an epoch of <see cref="MlpTrainer.Train"/> stands between two mini-batches. A struct, so reporting it
+/// Where an epoch of <c>MlpTrainer.Train</c> stands between two mini-batches. A struct, so reporting it
 /// allocates nothing.
 /// </summary>
 /// <param name="Epoch">1-based epoch number.</param>

@@ -1,8 +1,8 @@
 namespace Microsoft.ML.BatchNorm.Numerics;
 
 /// <summary>
-/// A multilayer perceptron for multiclass classification: hidden layers dense -> (batch norm) -> ReLU, then a dense
-/// output layer whose outputs are the logits of a softmax. Parameters live in the <see cref="MlpLayer"/> arrays.
+/// A multilayer perceptron: hidden layers dense -> (batch norm) -> ReLU, then a dense output layer whose outputs the
+/// loss interprets (<see cref="MlpLossKind"/>: softmax logits, one sigmoid logit, or regression values). Parameters live in the <see cref="MlpLayer"/> arrays.
 /// </summary>
 internal sealed class MlpNetwork
 {
@@ -40,7 +40,7 @@ internal sealed class MlpNetwork
     /// <summary>Features per row.</summary>
     public int InputSize => _layers[0].InputSize;
 
-    /// <summary>Number of classes (outputs of the last layer).</summary>
+    /// <summary>Outputs of the last layer: the classes of a multiclass network, 1 for a binary logit or a regression.</summary>
     public int ClassCount => _layers[^1].OutputSize;
 
     /// <summary>The layers, input side first; the last produces the logits.</summary>
@@ -58,21 +58,25 @@ internal sealed class MlpNetwork
     }
 
     /// <summary>
-    /// A freshly initialized network. Weights: He (Kaiming) normal, fan-in mode, gain sqrt(2): N(0, 2 / inputSize)
-    /// (He et al. 2015, section 2.2), drawn layer by layer in row-major order. Biases 0, gamma 1, beta 0, running mean 0,
-    /// running variance 1. Hidden layers followed by batch normalization have no bias (Ioffe and Szegedy 2015, 3.2).
+    /// A freshly initialized network. Weights (and biases) as <paramref name="initialization"/> says, drawn layer by
+    /// layer, each layer's weights in row-major order, then its bias: He (Kaiming) normal N(0, 2 / fanIn) (He et al.
+    /// 2015, section 2.2) with biases 0; PyTorch's nn.Linear default, weights and biases uniform in +-1/sqrt(fanIn);
+    /// or Glorot uniform +-sqrt(6 / (fanIn + fanOut)) with biases 0. Gamma 1, beta 0, running mean 0, running
+    /// variance 1. Hidden layers followed by batch normalization have no bias (Ioffe and Szegedy 2015, 3.2).
     /// </summary>
     /// <param name="inputSize">Features per row (&gt;= 1).</param>
     /// <param name="hiddenSizes">Hidden widths (each &gt;= 1), possibly empty.</param>
-    /// <param name="classCount">Number of classes (&gt;= 1).</param>
+    /// <param name="classCount">Outputs of the last layer (&gt;= 1): the classes, or 1 for a binary logit or a regression.</param>
     /// <param name="useBatchNormalization">Whether hidden layers have batch normalization.</param>
     /// <param name="batchNormEpsilon">Epsilon of the batch normalization (finite, positive; ignored without it).</param>
     /// <param name="random">Source of the weights; the same state gives the same network.</param>
-    /// <param name="weightScale">Factor on the weights' standard deviation (finite, positive); 1 is He's.</param>
+    /// <param name="initialization">How weights and biases are drawn. Default He normal.</param>
+    /// <param name="weightScale">Factor on the drawn weights (not the biases), finite and positive; 1 leaves them as drawn.</param>
     /// <exception cref="ArgumentNullException"><paramref name="random"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A size is less than 1, or the epsilon or the scale is invalid.</exception>
     public static MlpNetwork CreateInitialized(int inputSize, ReadOnlySpan<int> hiddenSizes, int classCount,
-        bool useBatchNormalization, float batchNormEpsilon, Random random, float weightScale = 1f)
+        bool useBatchNormalization, float batchNormEpsilon, Random random,
+        MlpInitialization initialization = MlpInitialization.HeNormal, float weightScale = 1f)
     {
         ArgumentNullException.ThrowIfNull(random);
         if (!float.IsFinite(weightScale) || weightScale <= 0f)
@@ -89,13 +93,31 @@ internal sealed class MlpNetwork
             if (width < 1)
                 throw new ArgumentOutOfRangeException(nameof(hiddenSizes), width, $"Hidden size {i} must be at least 1.");
             var weights = new float[(long)width * fanIn];
-            double std = weightScale * Math.Sqrt(2.0 / fanIn);
-            for (int j = 0; j < weights.Length; j++) weights[j] = (float)(std * gaussian.Next());
             bool bn = useBatchNormalization && !isLast;
+            float[]? bias = bn ? null : new float[width];
+            switch (initialization)
+            {
+                case MlpInitialization.HeNormal:
+                    double std = Math.Sqrt(2.0 / fanIn);
+                    for (int j = 0; j < weights.Length; j++) weights[j] = (float)(std * gaussian.Next());
+                    break;
+                case MlpInitialization.PyTorchUniform:
+                    double bound = 1.0 / Math.Sqrt(fanIn);
+                    FillUniform(weights, bound, random);
+                    if (bias is not null) FillUniform(bias, bound, random);
+                    break;
+                case MlpInitialization.GlorotUniform:
+                    FillUniform(weights, Math.Sqrt(6.0 / (fanIn + width)), random);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(initialization), initialization, "Unknown initialization.");
+            }
+            if (weightScale != 1f)
+                for (int j = 0; j < weights.Length; j++) weights[j] *= weightScale;
             layers[i] = bn
                 ? new MlpLayer(fanIn, width, weights, null, Filled(width, 1f), new float[width], new float[width],
                     Filled(width, 1f), batchNormEpsilon, hasRelu: true)
-                : new MlpLayer(fanIn, width, weights, new float[width], null, null, null, null, 0f, hasRelu: !isLast);
+                : new MlpLayer(fanIn, width, weights, bias, null, null, null, null, 0f, hasRelu: !isLast);
             fanIn = width;
         }
         return new MlpNetwork(layers);
@@ -125,6 +147,12 @@ internal sealed class MlpNetwork
             }
         }
         return arrays;
+    }
+
+    // Uniform in [-bound, bound).
+    private static void FillUniform(float[] values, double bound, Random random)
+    {
+        for (int j = 0; j < values.Length; j++) values[j] = (float)((2.0 * random.NextDouble() - 1.0) * bound);
     }
 
     private static float[] Filled(int length, float value)

@@ -10,7 +10,7 @@ internal static class MlpTrainer
 
     /// <summary>
     /// Trains a freshly initialized network (<see cref="MlpNetwork.CreateInitialized"/> from a Random seeded with
-    /// <see cref="MlpTrainingSettings.Seed"/>) by mini-batch gradient descent on the mean softmax cross-entropy.
+    /// <see cref="MlpTrainingSettings.Seed"/>) by mini-batch gradient descent on the mean loss (<see cref="MlpTrainingSettings.Loss"/>).
     /// Each epoch shuffles the rows (Fisher-Yates, same Random), splits them as <see cref="MiniBatchPlan"/> describes
     /// (a trailing single row joins the previous mini-batch), and per mini-batch runs the training-mode forward and
     /// backward passes (batch statistics; running statistics updated with <see cref="MlpTrainingSettings.BatchNormMomentum"/>)
@@ -25,6 +25,7 @@ internal static class MlpTrainer
     /// <param name="rowCount">Training rows (&gt;= 2).</param>
     /// <param name="featureCount">Features per row (&gt;= 1).</param>
     /// <param name="classCount">Classes (&gt;= 1).</param>
+    /// <remarks>The multiclass form of the general overload (settings.Loss must be the softmax cross-entropy).</remarks>
     /// <param name="validation">Optional held-out rows with featureCount features.</param>
     /// <param name="settings">Hyper-parameters; validated here.</param>
     /// <param name="onEpoch">Called after each epoch with its summary (on the training thread).</param>
@@ -50,28 +51,61 @@ internal static class MlpTrainer
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static MlpTrainingResult Train(float[] features, int[] labels, int rowCount, int featureCount, int classCount,
         MlpValidationData? validation, MlpTrainingSettings settings, Action<MlpEpochSummary>? onEpoch,
+        CancellationToken cancellationToken, Action<MlpBatchProgress>? onBatches = null) =>
+        Train(features, labels, [], rowCount, featureCount, classCount, validation, settings, onEpoch, cancellationToken, onBatches);
+
+    /// <summary>
+    /// Trains for any <see cref="MlpTrainingSettings.Loss"/>, as the multiclass overload describes: classification
+    /// losses read <paramref name="labels"/> (0..classCount-1 for the softmax, 0 or 1 for the sigmoid with one
+    /// output), regression losses read <paramref name="targets"/> (rowCount x outputCount, finite).
+    /// </summary>
+    /// <param name="features">rowCount x featureCount, row-major, finite.</param>
+    /// <param name="labels">Class labels (classification), or empty.</param>
+    /// <param name="targets">Regression targets, or empty.</param>
+    /// <param name="rowCount">Training rows (&gt;= 2).</param>
+    /// <param name="featureCount">Features per row (&gt;= 1).</param>
+    /// <param name="outputCount">Units of the output layer (&gt;= 1; 1 for the sigmoid cross-entropy).</param>
+    /// <param name="validation">Optional held-out rows with featureCount features and labels or targets of the same kind.</param>
+    /// <param name="settings">Hyper-parameters; validated here.</param>
+    /// <param name="onEpoch">Called after each epoch with its summary (on the training thread).</param>
+    /// <param name="cancellationToken">Checked between mini-batches.</param>
+    /// <param name="onBatches">Progress within each epoch, as the multiclass overload describes.</param>
+    /// <returns>The network, the per-epoch history (accuracy NaN for regression), the best epoch and whether training stopped early.</returns>
+    /// <exception cref="ArgumentNullException">An array or settings is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A count, label or setting is out of range (see the multiclass overload).</exception>
+    /// <exception cref="ArgumentException">As the multiclass overload; also a non-finite target (the message names the row) or
+    /// the sigmoid with more than one output.</exception>
+    /// <exception cref="InvalidOperationException">Training diverged.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static MlpTrainingResult Train(float[] features, int[] labels, float[] targets, int rowCount, int featureCount,
+        int outputCount, MlpValidationData? validation, MlpTrainingSettings settings, Action<MlpEpochSummary>? onEpoch,
         CancellationToken cancellationToken, Action<MlpBatchProgress>? onBatches = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(featureCount, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(classCount, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(outputCount, 1);
+        var objective = new MlpLoss(settings.Loss, settings.HuberDelta);
+        if (settings.Loss == MlpLossKind.SigmoidCrossEntropy && outputCount != 1)
+            throw new ArgumentException($"The sigmoid cross-entropy has one output; got {outputCount}.", nameof(outputCount));
+        int classCount = outputCount;
         if (rowCount < 2)
             throw new ArgumentException($"Training needs at least 2 rows; got {rowCount}.", nameof(rowCount));
-        CheckData(features, labels, rowCount, featureCount, classCount, "training");
+        CheckData(features, labels, targets, rowCount, featureCount, outputCount, objective, "training");
         if (validation is not null)
-            CheckData(validation.Features, validation.Labels, validation.RowCount, featureCount, classCount, "validation");
+            CheckData(validation.Features, validation.Labels, validation.Targets, validation.RowCount, featureCount, outputCount, objective, "validation");
         if (settings.EarlyStoppingPatience > 0 && validation is null)
             throw new ArgumentException("EarlyStoppingPatience > 0 needs validation data.", nameof(validation));
 
         var totalTime = Stopwatch.StartNew();
         var random = new Random(settings.Seed);
         MlpNetwork network = MlpNetwork.CreateInitialized(featureCount, settings.HiddenSizes, classCount,
-            settings.UseBatchNormalization, settings.BatchNormEpsilon, random, settings.InitialWeightScale);
+            settings.UseBatchNormalization, settings.BatchNormEpsilon, random, settings.Initialization, settings.InitialWeightScale);
         var plan = new MiniBatchPlan(rowCount, settings.BatchSize);
-        var pass = new MlpTrainingPass(network, plan.MaxRows);
+        var pass = new MlpTrainingPass(network, plan.MaxRows, objective);
         MlpOptimizer optimizer = MlpOptimizer.Create(settings, pass.Parameters);
         var order = new int[rowCount];
         for (int i = 0; i < rowCount; i++) order[i] = i;
@@ -102,7 +136,9 @@ internal static class MlpTrainer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 (int start, int n) = plan.GetBatch(b);
-                Gather(features, labels, featureCount, order.AsSpan(start, n), pass.Input, pass.Labels);
+                Gather(features, featureCount, order.AsSpan(start, n), pass.Input);
+                if (objective.UsesLabels) Gather(labels, 1, order.AsSpan(start, n), pass.Labels);
+                else Gather(targets, outputCount, order.AsSpan(start, n), pass.Targets);
                 double loss;
                 int correct;
                 try
@@ -134,7 +170,7 @@ internal static class MlpTrainer
             if (validation is not null)
             {
                 validator!.Refresh();
-                (double vLoss, double vAccuracy) = Evaluate(validator, validation, featureCount, validationLogits!);
+                (double vLoss, double vAccuracy) = Evaluate(validator, validation, featureCount, validationLogits!, objective);
                 validationLoss = vLoss;
                 validationAccuracy = vAccuracy;
                 if (vLoss < bestLoss)
@@ -149,7 +185,7 @@ internal static class MlpTrainer
                 bestEpoch = epoch;
             }
 
-            var summary = new MlpEpochSummary(epoch, lossSum / rowCount, (double)correctSum / rowCount,
+            var summary = new MlpEpochSummary(epoch, lossSum / rowCount, objective.UsesLabels ? (double)correctSum / rowCount : double.NaN,
                 validationLoss, validationAccuracy, epochTime.Elapsed, totalTime.Elapsed);
             history.Add(summary);
             onEpoch?.Invoke(summary);
@@ -176,19 +212,33 @@ internal static class MlpTrainer
         new($"Training diverged at epoch {epoch}, mini-batch {batch + 1}: {detail} Lower the learning rate" +
             (settings.UseBatchNormalization ? "." : " or enable batch normalization."), inner);
 
-    private static void CheckData(float[] features, int[] labels, int rowCount, int featureCount, int classCount, string kind)
+    private static void CheckData(float[] features, int[] labels, float[] targets, int rowCount, int featureCount,
+        int outputCount, MlpLoss loss, string kind)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(targets);
         if (features.Length < (long)rowCount * featureCount)
             throw new ArgumentException(
                 $"The {kind} features have {features.Length} values; {rowCount} rows of {featureCount} need {(long)rowCount * featureCount}.", nameof(features));
-        if (labels.Length < rowCount)
-            throw new ArgumentException($"The {kind} labels have {labels.Length} values for {rowCount} rows.", nameof(labels));
-        for (int i = 0; i < rowCount; i++)
-            if ((uint)labels[i] >= (uint)classCount)
-                throw new ArgumentOutOfRangeException(nameof(labels), labels[i],
-                    $"The label of {kind} row {i} is {labels[i]}; labels must be in 0..{classCount - 1}.");
+        if (loss.UsesLabels)
+        {
+            int classCount = loss.LabelClassCount(outputCount);
+            if (labels.Length < rowCount)
+                throw new ArgumentException($"The {kind} labels have {labels.Length} values for {rowCount} rows.", nameof(labels));
+            for (int i = 0; i < rowCount; i++)
+                if ((uint)labels[i] >= (uint)classCount)
+                    throw new ArgumentOutOfRangeException(nameof(labels), labels[i],
+                        $"The label of {kind} row {i} is {labels[i]}; labels must be in 0..{classCount - 1}.");
+        }
+        else
+        {
+            if (targets.Length < (long)rowCount * outputCount)
+                throw new ArgumentException($"The {kind} targets have {targets.Length} values; {rowCount} rows of {outputCount} need {(long)rowCount * outputCount}.", nameof(targets));
+            for (int i = 0; i < rowCount; i++)
+                if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(targets.AsSpan(i * outputCount, outputCount)))
+                    throw new ArgumentException($"{kind} row {i} has a NaN or infinite target.", nameof(targets));
+        }
         for (int i = 0; i < rowCount; i++)
         {
             ReadOnlySpan<float> row = features.AsSpan(i * featureCount, featureCount);
@@ -207,20 +257,16 @@ internal static class MlpTrainer
         }
     }
 
-    private static void Gather(float[] features, int[] labels, int featureCount, ReadOnlySpan<int> rows,
-        float[] batch, int[] batchLabels)
+    // batch[r, :] = source[rows[r], :] for rows of `width` values.
+    private static void Gather<T>(T[] source, int width, ReadOnlySpan<int> rows, T[] batch)
     {
         for (int r = 0; r < rows.Length; r++)
-        {
-            int row = rows[r];
-            features.AsSpan(row * featureCount, featureCount).CopyTo(batch.AsSpan(r * featureCount, featureCount));
-            batchLabels[r] = labels[row];
-        }
+            source.AsSpan(rows[r] * width, width).CopyTo(batch.AsSpan(r * width, width));
     }
 
-    /// <summary>Mean cross-entropy and accuracy of the validation rows, in inference mode, chunk by chunk.</summary>
+    /// <summary>Mean loss and accuracy (NaN for regression) of the validation rows, in inference mode, chunk by chunk.</summary>
     private static (double Loss, double Accuracy) Evaluate(MlpInference inference, MlpValidationData data, int featureCount,
-        float[] logits)
+        float[] logits, MlpLoss loss)
     {
         double lossSum = 0;
         long correct = 0;
@@ -229,10 +275,11 @@ internal static class MlpTrainer
         {
             int n = Math.Min(inference.MaxRows, data.RowCount - start);
             inference.ComputeLogits(data.Features.AsSpan(start * featureCount, n * featureCount), n, logits);
-            lossSum += SoftmaxCrossEntropy.Loss(logits, data.Labels.AsSpan(start, n), n, classCount, out int c);
+            lossSum += loss.Loss(logits, loss.UsesLabels ? data.Labels.AsSpan(start, n) : default,
+                loss.UsesLabels ? default : data.Targets.AsSpan(start * classCount, n * classCount), n, classCount, out int c);
             correct += c;
         }
-        return (lossSum / data.RowCount, (double)correct / data.RowCount);
+        return (lossSum / data.RowCount, loss.UsesLabels ? (double)correct / data.RowCount : double.NaN);
     }
 
     private static void Copy(List<float[]> from, List<float[]> to)

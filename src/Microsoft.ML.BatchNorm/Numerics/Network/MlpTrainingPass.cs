@@ -8,7 +8,7 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// <remarks>
 /// Per hidden layer: z = x W^T (+ b without batch norm); a = ReLU(BN(z)) through
 /// <see cref="BatchNormKernels.ForwardTraining"/> (Ioffe and Szegedy 2015, Algorithm 1), or a = ReLU(z). Output:
-/// logits = x W^T + b, loss = mean softmax cross-entropy. Backward: dlogits = (softmax - onehot) / n;
+/// outputs = x W^T + b, loss = the mean of the <see cref="MlpLoss"/> (softmax cross-entropy: dlogits = (softmax - onehot) / n);
 /// dW = dz^T x, db = column sums of dz, dx = dz W; through batch norm with <see cref="BatchNormKernels.Backward"/>
 /// (section 3, including the batch statistics).
 /// </remarks>
@@ -20,20 +20,29 @@ internal sealed class MlpTrainingPass
     private readonly float[][] _outputGradients;    // dL/da (hidden) or dL/dlogits (output)
     private readonly float[]?[] _preActivationGradients; // dL/dz of batch-norm layers
     private readonly float[]?[] _batchMeans, _batchVariances, _inverseStds;
+    private readonly MlpLoss _loss;
 
     /// <summary>Allocates the workspace of <paramref name="network"/> for mini-batches of up to <paramref name="maxRows"/> rows.</summary>
+    /// <param name="network">The network trained.</param>
+    /// <param name="maxRows">Largest mini-batch.</param>
+    /// <param name="loss">The loss on the last layer's outputs; the default value is softmax cross-entropy.</param>
     /// <exception cref="ArgumentNullException"><paramref name="network"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRows"/> is less than 1.</exception>
-    public MlpTrainingPass(MlpNetwork network, int maxRows)
+    /// <exception cref="ArgumentException">The sigmoid cross-entropy on an output layer of more than one unit.</exception>
+    public MlpTrainingPass(MlpNetwork network, int maxRows, MlpLoss loss = default)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRows, 1);
+        if (loss.Kind == MlpLossKind.SigmoidCrossEntropy && network.ClassCount != 1)
+            throw new ArgumentException("The sigmoid cross-entropy needs an output layer of one unit.", nameof(loss));
+        _loss = loss;
         Network = network;
         MaxRows = maxRows;
         _layers = [.. network.Layers];
         int count = _layers.Length;
         Input = new float[(long)maxRows * network.InputSize];
         Labels = new int[maxRows];
+        Targets = new float[(long)maxRows * network.ClassCount];
         _preActivations = new float[count][];
         _outputs = new float[count][];
         _outputGradients = new float[count][];
@@ -85,8 +94,14 @@ internal sealed class MlpTrainingPass
     /// <summary>The mini-batch features (MaxRows x InputSize); fill the first n rows before <see cref="Forward"/>.</summary>
     public float[] Input { get; }
 
-    /// <summary>The mini-batch labels (0..ClassCount-1); fill the first n before <see cref="Forward"/>.</summary>
+    /// <summary>The mini-batch labels (0..ClassCount-1, or 0/1 for the sigmoid); fill the first n before <see cref="Forward"/>.</summary>
     public int[] Labels { get; }
+
+    /// <summary>The mini-batch regression targets (MaxRows x ClassCount); fill the first n rows before <see cref="Forward"/>.</summary>
+    public float[] Targets { get; }
+
+    /// <summary>The loss.</summary>
+    public MlpLoss Loss => _loss;
 
     /// <summary>Gradients of the dense weights, per layer (same layout as the weights).</summary>
     public float[][] WeightGradients { get; }
@@ -114,8 +129,8 @@ internal sealed class MlpTrainingPass
     /// <param name="runningStatisticsMomentum">
     /// Momentum of the running-statistics update (PyTorch convention), or null to leave them untouched.
     /// </param>
-    /// <param name="correct">Rows whose arg-max logit is the label.</param>
-    /// <returns>The mean softmax cross-entropy of the n rows (NaN or infinity when the network diverged).</returns>
+    /// <param name="correct">Rows classified right (arg-max logit is the label; sign of the sigmoid's logit); 0 for regression.</param>
+    /// <returns>The mean loss of the n rows (NaN or infinity when the network diverged).</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is out of range.</exception>
     public double Forward(int n, float? runningStatisticsMomentum, out int correct)
     {
@@ -148,7 +163,7 @@ internal sealed class MlpTrainingPass
             x = a;
         }
         int classCount = Network.ClassCount;
-        double lossSum = SoftmaxCrossEntropy.ForwardBackward(x, Labels.AsSpan(0, n), n, classCount,
+        double lossSum = _loss.ForwardBackward(x, Labels.AsSpan(0, n), Targets.AsSpan(0, n * classCount), n, classCount,
             _outputGradients[^1].AsSpan(0, n * classCount), out correct);
         return lossSum / n;
     }

@@ -1,6 +1,6 @@
 namespace Microsoft.ML.BatchNorm.Numerics;
 
-/// <summary>The outcome of <see cref="MlpTrainer.Train"/>.</summary>
+/// <summary>The outcome of <c>MlpTrainer.Train</c>.</summary>
 /// <param name="Network">The trained network (with early stopping: the parameters of <paramref name="BestEpoch"/>).</param>
 /// <param name="History">One summary per epoch run, in order.</param>
 /// <param name="BestEpoch">The 1-based epoch of the lowest validation loss; the last epoch without validation data.</param>

@@ -1,8 +1,8 @@
 namespace Microsoft.ML.BatchNorm.Numerics;
 
 /// <summary>
-/// Hyper-parameters of <see cref="MlpTrainer.Train"/>: the shape of the network (dense -> batch norm -> ReLU per hidden
-/// layer, then dense -> softmax), the optimizer and the mini-batch loop. <see cref="Validate"/> checks them all.
+/// Hyper-parameters of <c>MlpTrainer.Train</c>: the shape of the network (dense -> batch norm -> ReLU per hidden
+/// layer, then a dense output layer), the loss, the initialization, the optimizer and the mini-batch loop. <see cref="Validate"/> checks them all.
 /// </summary>
 internal sealed class MlpTrainingSettings
 {
@@ -57,6 +57,15 @@ internal sealed class MlpTrainingSettings
     /// </summary>
     public float BatchNormMomentum { get; set; } = 0.1f;
 
+    /// <summary>The loss, which fixes the task (multiclass, binary, regression). Default softmax cross-entropy.</summary>
+    public MlpLossKind Loss { get; set; } = MlpLossKind.SoftmaxCrossEntropy;
+
+    /// <summary>Threshold delta of <see cref="MlpLossKind.Huber"/>, finite and positive. Default 1 (PyTorch's).</summary>
+    public float HuberDelta { get; set; } = 1f;
+
+    /// <summary>How the weights are drawn. Default He normal.</summary>
+    public MlpInitialization Initialization { get; set; } = MlpInitialization.HeNormal;
+
     /// <summary>Seed of the initialization and of the per-epoch shuffles. Same seed and data give identical weights.</summary>
     public int Seed { get; set; }
 
@@ -67,13 +76,13 @@ internal sealed class MlpTrainingSettings
     public int EarlyStoppingPatience { get; set; }
 
     /// <summary>
-    /// Factor on the standard deviation of every dense layer's initial weights (He normal, N(0, 2 / fan-in), times
-    /// this). Default 1. Other values are for experiments on the sensitivity to the initial scale.
+    /// Factor on every dense layer's initial weights, as <see cref="Initialization"/> draws them (biases are not
+    /// scaled). Default 1. Other values are for experiments on the sensitivity to the initial scale.
     /// </summary>
     public float InitialWeightScale { get; set; } = 1f;
 
     /// <summary>
-    /// Least time between two in-epoch progress reports of <see cref="MlpTrainer.Train"/> (the report after an
+    /// Least time between two in-epoch progress reports of <c>MlpTrainer.Train</c> (the report after an
     /// epoch's last mini-batch is always made). Default 100 ms; zero reports after every mini-batch.
     /// </summary>
     public TimeSpan BatchProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
@@ -85,7 +94,8 @@ internal sealed class MlpTrainingSettings
     /// (or &lt; 2 with batch normalization, which needs two rows for batch statistics); a hidden size &lt; 1;
     /// LearningRate not finite or &lt;= 0; SgdMomentum, AdamBeta1 or AdamBeta2 outside [0, 1); L2Regularization
     /// negative or not finite; AdamEpsilon or BatchNormEpsilon not finite or &lt;= 0; BatchNormMomentum outside [0, 1];
-    /// EarlyStoppingPatience negative; InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative.
+    /// EarlyStoppingPatience negative; HuberDelta not finite or &lt;= 0; an unknown Loss or Initialization;
+    /// InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative.
     /// </exception>
     public void Validate()
     {
@@ -112,6 +122,11 @@ internal sealed class MlpTrainingSettings
         CheckPositive(BatchNormEpsilon, nameof(BatchNormEpsilon));
         if (!(BatchNormMomentum >= 0f && BatchNormMomentum <= 1f))
             throw new ArgumentOutOfRangeException(nameof(BatchNormMomentum), BatchNormMomentum, "BatchNormMomentum must be in [0, 1].");
+        if (!Enum.IsDefined(Loss))
+            throw new ArgumentOutOfRangeException(nameof(Loss), Loss, "Unknown loss.");
+        CheckPositive(HuberDelta, nameof(HuberDelta));
+        if (!Enum.IsDefined(Initialization))
+            throw new ArgumentOutOfRangeException(nameof(Initialization), Initialization, "Unknown initialization.");
         if (EarlyStoppingPatience < 0)
             throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be 0 (off) or positive.");
         CheckPositive(InitialWeightScale, nameof(InitialWeightScale));

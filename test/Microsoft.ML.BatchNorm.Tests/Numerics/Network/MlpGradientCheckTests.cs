@@ -5,7 +5,8 @@ namespace Microsoft.ML.BatchNorm.Tests;
 
 /// <summary>
 /// Finite-difference check of the whole network's backward pass (dense, batch norm through the batch statistics,
-/// ReLU, softmax cross-entropy). The finite differences come from a double-precision reference forward written here,
+/// ReLU, and each output layer with its loss: softmax cross-entropy, sigmoid cross-entropy on one logit, squared error
+/// and Huber loss on real outputs). The finite differences come from a double-precision reference forward written here,
 /// so their error is ~h^2 + 1e-16/h instead of float32's ~1e-7/h.
 /// </summary>
 [TestClass]
@@ -20,10 +21,25 @@ public sealed class MlpGradientCheckTests
     [TestMethod]
     public void GradientsMatchFiniteDifferencesWithoutBatchNorm() => CheckGradients(useBatchNorm: false, seed: 12);
 
-    private static void CheckGradients(bool useBatchNorm, int seed)
+    [TestMethod]
+    [DataRow((int)MlpLossKind.SigmoidCrossEntropy, true)]
+    [DataRow((int)MlpLossKind.SigmoidCrossEntropy, false)]
+    [DataRow((int)MlpLossKind.SquaredError, true)]
+    [DataRow((int)MlpLossKind.SquaredError, false)]
+    [DataRow((int)MlpLossKind.Huber, true)]
+    [DataRow((int)MlpLossKind.Huber, false)]
+    public void GradientsMatchFiniteDifferencesForTheBinaryAndRegressionOutputs(int kind, bool useBatchNorm) =>
+        CheckGradients(useBatchNorm, seed: 20 + kind, (MlpLossKind)kind);
+
+    private const float HuberDelta = 0.5f;
+
+    private static void CheckGradients(bool useBatchNorm, int seed, MlpLossKind kind = MlpLossKind.SoftmaxCrossEntropy)
     {
         var random = new Random(seed);
-        MlpNetwork network = MlpNetwork.CreateInitialized(Inputs, Hidden, Classes, useBatchNorm, 1e-5f, random);
+        // Outputs: the classes (softmax), one logit (sigmoid), two real values (regression, to cover k > 1).
+        int outputs = kind switch { MlpLossKind.SoftmaxCrossEntropy => Classes, MlpLossKind.SigmoidCrossEntropy => 1, _ => 2 };
+        var objective = new MlpLoss(kind, HuberDelta);
+        MlpNetwork network = MlpNetwork.CreateInitialized(Inputs, Hidden, outputs, useBatchNorm, 1e-5f, random);
         // Move gamma, beta and biases off their initial values so that their gradients are exercised in general position.
         foreach (MlpLayer layer in network.Layers)
         {
@@ -31,9 +47,12 @@ public sealed class MlpGradientCheckTests
             if (layer.Gamma is not null) Fill(layer.Gamma, random, 1.0, 0.3);
             if (layer.Beta is not null) Fill(layer.Beta, random, 0.2, 0.5);
         }
-        var pass = new MlpTrainingPass(network, Rows);
+        var pass = new MlpTrainingPass(network, Rows, objective);
         Fill(pass.Input.AsSpan(0, Rows * Inputs), random, 0.5, 2.0);
-        for (int i = 0; i < Rows; i++) pass.Labels[i] = i % Classes;
+        if (objective.UsesLabels)
+            for (int i = 0; i < Rows; i++) pass.Labels[i] = i % objective.LabelClassCount(outputs);
+        // Targets spread over +-3 so that the Huber loss sees residuals on both sides of its delta.
+        Fill(pass.Targets.AsSpan(0, Rows * outputs), random, 0.0, 1.5);
 
         double loss = pass.Forward(Rows, runningStatisticsMomentum: null, out _);
         pass.Backward(Rows);
@@ -41,8 +60,18 @@ public sealed class MlpGradientCheckTests
         double[][] parameters = pass.Parameters.Select(p => p.Value.Select(v => (double)v).ToArray()).ToArray();
         double[] x = pass.Input.Take(Rows * Inputs).Select(v => (double)v).ToArray();
         int[] labels = pass.Labels.Take(Rows).ToArray();
+        double[] targets = pass.Targets.Take(Rows * outputs).Select(v => (double)v).ToArray();
+        double ReferenceLoss(MlpNetwork network, double[][] parameters, double[] x, int[] labels) =>
+            MlpGradientCheckTests.ReferenceLoss(network, parameters, x, labels, targets, kind);
         // The reference must reproduce the float forward before its differences mean anything.
         double referenceLoss = ReferenceLoss(network, parameters, x, labels);
+        if (kind == MlpLossKind.Huber)
+        {
+            // Both branches of the Huber loss are exercised (checked on the float outputs of the forward pass).
+            var residuals = pass.Logits[..(Rows * outputs)].ToArray().Zip(pass.Targets, (y, t) => Math.Abs(y - t)).ToArray();
+            Assert.IsTrue(residuals.Any(r => r < HuberDelta * 0.9) && residuals.Any(r => r > HuberDelta * 1.1),
+                $"residuals {string.Join(", ", residuals)} do not straddle delta {HuberDelta}");
+        }
         Assert.AreEqual(referenceLoss, loss, 1e-5 * Math.Max(1, Math.Abs(referenceLoss)), "float forward vs double reference");
 
         const double h = 1e-5;
@@ -68,16 +97,19 @@ public sealed class MlpGradientCheckTests
                 checkedCount++;
             }
         }
-        int expected = useBatchNorm ? 5 * 4 + 4 * 3 + 3 * 3 + 3 + 2 * (4 + 3) : 5 * 4 + 4 * 3 + 3 * 3 + 4 + 3 + 3;
+        int expected = useBatchNorm ? 5 * 4 + 4 * 3 + 3 * outputs + outputs + 2 * (4 + 3) : 5 * 4 + 4 * 3 + 3 * outputs + 4 + 3 + outputs;
         Assert.AreEqual(expected, checkedCount, "every weight, bias, gamma and beta was checked");
     }
 
     /// <summary>
     /// Training-mode forward in double: z = x W^T (+ b); with batch norm y = gamma (z - mean) / sqrt(var + eps) + beta
-    /// (biased batch variance, Ioffe and Szegedy 2015, Algorithm 1); ReLU on hidden layers; mean softmax cross-entropy.
+    /// (biased batch variance, Ioffe and Szegedy 2015, Algorithm 1); ReLU on hidden layers; the mean loss of the kind
+    /// (written out here from its definition: -log softmax; -y log s - (1 - y) log(1 - s) with s = 1 / (1 + e^-z);
+    /// (y - t)^2; 0.5 r^2 or delta (|r| - delta / 2)).
     /// The parameter arrays come in <see cref="MlpTrainingPass.Parameters"/>' order: per layer W, b, gamma, beta.
     /// </summary>
-    private static double ReferenceLoss(MlpNetwork network, double[][] parameters, double[] input, int[] labels)
+    private static double ReferenceLoss(MlpNetwork network, double[][] parameters, double[] input, int[] labels, double[] targets,
+        MlpLossKind kind)
     {
         int n = labels.Length, next = 0;
         double[] x = input;
@@ -113,6 +145,25 @@ public sealed class MlpGradientCheckTests
         }
         int k = network.ClassCount;
         double loss = 0;
+        if (kind == MlpLossKind.SigmoidCrossEntropy)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                double s = 1 / (1 + Math.Exp(-x[i]));
+                loss -= labels[i] == 1 ? Math.Log(s) : Math.Log(1 - s);
+            }
+            return loss / n;
+        }
+        if (kind is MlpLossKind.SquaredError or MlpLossKind.Huber)
+        {
+            for (int i = 0; i < n * k; i++)
+            {
+                double r = x[i] - targets[i];
+                loss += kind == MlpLossKind.SquaredError ? r * r
+                    : Math.Abs(r) <= HuberDelta ? 0.5 * r * r : HuberDelta * (Math.Abs(r) - 0.5 * HuberDelta);
+            }
+            return loss / n;
+        }
         for (int i = 0; i < n; i++)
         {
             double max = x.Skip(i * k).Take(k).Max();

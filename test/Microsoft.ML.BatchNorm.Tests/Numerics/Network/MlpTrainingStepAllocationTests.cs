@@ -64,4 +64,34 @@ public sealed class MlpTrainingStepAllocationTests
         }
         Assert.IsTrue(differences[^1] <= 0, $"bytes allocated by 2000 progress reports, per round: {string.Join(", ", differences)}");
     }
+
+    [TestMethod]
+    [DataRow((int)MlpLossKind.SigmoidCrossEntropy)]
+    [DataRow((int)MlpLossKind.SquaredError)]
+    [DataRow((int)MlpLossKind.Huber)]
+    public void TrainingStepsOfTheBinaryAndRegressionLossesAllocateNothing(int lossKind)
+    {
+        var kind = (MlpLossKind)lossKind;
+        var random = new Random(6);
+        MlpNetwork network = MlpNetwork.CreateInitialized(64, [32, 16], 1, true, 1e-5f, random);
+        const int BatchSize = 32;
+        var pass = new MlpTrainingPass(network, BatchSize, new MlpLoss(kind));
+        for (int i = 0; i < pass.Input.Length; i++) pass.Input[i] = (float)random.NextDouble();
+        for (int i = 0; i < BatchSize; i++)
+        {
+            pass.Labels[i] = random.Next(2);
+            pass.Targets[i] = (float)random.NextDouble();
+        }
+        MlpOptimizer optimizer = MlpOptimizer.Create(new MlpTrainingSettings(), pass.Parameters);
+        double first = pass.Forward(BatchSize, 0.1f, out _), loss = first;
+        void Step()
+        {
+            loss = pass.Forward(BatchSize, 0.1f, out _);
+            pass.Backward(BatchSize);
+            optimizer.Step();
+        }
+
+        AllocationAssert.NothingAfterWarmUp(Step, 10, $"{kind} training steps");
+        Assert.IsTrue(double.IsFinite(loss) && loss < first, $"the steps trained ({first} -> {loss})");
+    }
 }

@@ -1,0 +1,78 @@
+using Microsoft.ML.BatchNorm.Numerics;
+
+namespace Microsoft.ML.BatchNorm.Onnx;
+
+/// <summary>What follows the network's last dense layer in an ONNX graph.</summary>
+internal enum MlpOnnxHead
+{
+    /// <summary>Softmax over the classes (axis 1): multiclass probabilities.</summary>
+    Softmax,
+
+    /// <summary>The last layer's outputs as they are (logits, regression values).</summary>
+    Identity,
+}
+
+/// <summary>
+/// The ONNX nodes of an <see cref="MlpNetwork"/> in inference mode: per layer <c>Gemm(x, W, b, transB = 1)</c>,
+/// then in hidden layers batch normalization and <c>Relu</c>. Folded (the default), batch normalization is merged
+/// into the Gemm exactly as <see cref="MlpInference"/> merges it (W' = diag(scale) W, b' = (b - mean) * scale + beta,
+/// scale = gamma / sqrt(var + eps) rounded once from double), so the graph computes what our scorer computes up to
+/// the order of the sums. Unfolded, a <c>BatchNormalization</c> node (opset 15, inference mode) holds gamma, beta
+/// and the running statistics as trained.
+/// </summary>
+internal static class MlpOnnxGraph
+{
+    /// <summary>Adds the network's nodes reading <paramref name="input"/> ([N, InputSize] float) and writing the head's
+    /// result to <paramref name="output"/> ([N, OutputSize] float). Intermediate values are named after
+    /// <paramref name="prefix"/>.</summary>
+    public static void AddNetwork(OnnxModelBuilder builder, MlpNetwork network, string input, string output,
+        bool foldBatchNormalization, MlpOnnxHead head, string prefix)
+    {
+        string x = input;
+        for (int l = 0; l < network.Layers.Count; l++)
+        {
+            MlpLayer layer = network.Layers[l];
+            string name = $"{prefix}layer{l}";
+            int o = layer.OutputSize, i = layer.InputSize;
+            if (layer.HasBatchNorm && foldBatchNormalization)
+            {
+                var scale = new float[o];
+                BatchNormKernels.ComputeScale(layer.RunningVariance, layer.Gamma, layer.BatchNormEpsilon, scale);
+                var weights = new float[layer.Weights.Length];
+                var bias = new float[o];
+                for (int u = 0; u < o; u++)
+                {
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(layer.Weights.AsSpan(u * i, i), scale[u], weights.AsSpan(u * i, i));
+                    float b = layer.Bias is null ? 0f : layer.Bias[u];
+                    bias[u] = (b - layer.RunningMean![u]) * scale[u] + layer.Beta![u];
+                }
+                x = Gemm(builder, name, x, weights, bias, o, i);
+            }
+            else
+            {
+                x = Gemm(builder, name, x, layer.Weights, layer.Bias, o, i);
+                if (layer.HasBatchNorm)
+                {
+                    x = builder.AddNode("BatchNormalization",
+                        [x, builder.AddInitializer($"{name}.gamma", layer.Gamma, o), builder.AddInitializer($"{name}.beta", layer.Beta, o),
+                            builder.AddInitializer($"{name}.running_mean", layer.RunningMean, o),
+                            builder.AddInitializer($"{name}.running_var", layer.RunningVariance, o)],
+                        [$"{name}.bn"], OnnxModelBuilder.Attribute.Of("epsilon", layer.BatchNormEpsilon));
+                }
+            }
+            if (layer.HasRelu)
+                x = builder.AddNode("Relu", [x], [$"{name}.relu"]);
+        }
+        if (head == MlpOnnxHead.Softmax)
+            builder.AddNode("Softmax", [x], [output], OnnxModelBuilder.Attribute.Of("axis", 1L));
+        else
+            builder.AddNode("Identity", [x], [output]);
+    }
+
+    private static string Gemm(OnnxModelBuilder builder, string name, string x, ReadOnlySpan<float> weights, float[]? bias, int o, int i)
+    {
+        string w = builder.AddInitializer($"{name}.weight", weights, o, i);
+        string[] inputs = bias is null ? [x, w] : [x, w, builder.AddInitializer($"{name}.bias", bias, o)];
+        return builder.AddNode("Gemm", inputs, [$"{name}.gemm"], OnnxModelBuilder.Attribute.Of("transB", 1L));
+    }
+}

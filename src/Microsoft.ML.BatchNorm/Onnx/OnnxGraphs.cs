@@ -1,0 +1,81 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Transforms;
+
+namespace Microsoft.ML.BatchNorm.Onnx;
+
+/// <summary>The standalone ONNX models of our transformers (see <see cref="OnnxExportExtensions"/> for their interface).</summary>
+internal static class OnnxGraphs
+{
+    internal const string ProducerName = "BatchNormExtensions.ML";
+
+    /// <summary>Metadata key of the class labels (a JSON array of strings, key order) in a multiclass model.</summary>
+    internal const string ClassLabelsKey = "BatchNormExtensions.ClassLabels";
+
+    internal static string ProducerVersion =>
+        typeof(OnnxGraphs).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "";
+
+    /// <summary>The graph's name for a column's output: the column's name, or with ".output" appended when an input
+    /// has that name (ONNX values are assigned once; ML.NET's ApplyOnnxModel drops the suffix again).</summary>
+    internal static string OutputName(string column, IEnumerable<string> inputNames)
+        => inputNames.Contains(column) ? column + ".output" : column;
+
+    public static OnnxModelBuilder MultilayerPerceptron(MultilayerPerceptronPredictionTransformer model, bool foldBatchNormalization,
+        out string inputName, out string scoreName)
+    {
+        var builder = new OnnxModelBuilder();
+        inputName = model.FeatureColumnName;
+        scoreName = OutputName("Score", [inputName]);
+        builder.AddInput(inputName, OnnxModelBuilder.Float, "N", model.Model.InputSize);
+        MlpOnnxGraph.AddNetwork(builder, model.Model.Network, inputName, scoreName, foldBatchNormalization, MlpOnnxHead.Softmax, "");
+        builder.AddOutput(scoreName, OnnxModelBuilder.Float, "N", model.Model.ClassCount);
+        if (model.LabelKeyValues.ToPortable() is { } labels)
+            builder.AddMetadata(ClassLabelsKey, JsonSerializer.Serialize(labels.Values));
+        return builder;
+    }
+
+    public static byte[] MultilayerPerceptronBytes(MultilayerPerceptronPredictionTransformer model, bool foldBatchNormalization)
+        => MultilayerPerceptron(model, foldBatchNormalization, out _, out _).Build("MultilayerPerceptron", ProducerName, ProducerVersion,
+            "Multiclass MultilayerPerceptron (dense -> batch norm -> ReLU hidden layers, softmax output).");
+
+    public static OnnxModelBuilder BatchNormalize(BatchNormalizingTransformer transformer, bool foldBatchNormalization)
+    {
+        var builder = new OnnxModelBuilder();
+        var inputs = transformer.Columns.Select(c => c.InputColumnName).Distinct().ToArray();
+        foreach (var input in inputs)
+        {
+            var column = transformer.Columns.First(c => c.InputColumnName == input);
+            builder.AddInput(input, OnnxModelBuilder.Float, "N", column.SlotCount);
+        }
+        for (int c = 0; c < transformer.Columns.Count; c++)
+        {
+            var column = transformer.Columns[c];
+            int d = column.SlotCount;
+            string output = OutputName(column.OutputColumnName, inputs);
+            string name = $"column{c}";
+            if (foldBatchNormalization)
+            {
+                // Our computation: y = (x - mean) * scale + beta, scale = gamma / sqrt(var + eps) rounded from double.
+                string centred = builder.AddNode("Sub", [column.InputColumnName, builder.AddInitializer($"{name}.mean", column.Mean.AsSpan(), d)], [$"{name}.centred"]);
+                string scaled = builder.AddNode("Mul", [centred, builder.AddInitializer($"{name}.scale", column.Scale.AsSpan(), d)], [$"{name}.scaled"]);
+                builder.AddNode("Add", [scaled, builder.AddInitializer($"{name}.beta", column.Beta.AsSpan(), d)], [output]);
+            }
+            else
+            {
+                builder.AddNode("BatchNormalization",
+                    [column.InputColumnName, builder.AddInitializer($"{name}.gamma", column.Gamma.AsSpan(), d),
+                        builder.AddInitializer($"{name}.beta", column.Beta.AsSpan(), d),
+                        builder.AddInitializer($"{name}.mean", column.Mean.AsSpan(), d),
+                        builder.AddInitializer($"{name}.var", column.Variance.AsSpan(), d)],
+                    [output], OnnxModelBuilder.Attribute.Of("epsilon", column.Epsilon));
+            }
+            builder.AddOutput(output, OnnxModelBuilder.Float, "N", d);
+        }
+        return builder;
+    }
+
+    public static byte[] BatchNormalizeBytes(BatchNormalizingTransformer transformer, bool foldBatchNormalization)
+        => BatchNormalize(transformer, foldBatchNormalization).Build("BatchNormalize", ProducerName, ProducerVersion,
+            "BatchNormalize: y = gamma * (x - mean) / sqrt(var + epsilon) + beta per slot.");
+}

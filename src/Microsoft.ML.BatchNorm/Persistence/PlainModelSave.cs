@@ -1,0 +1,94 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.ML.BatchNorm.Numerics;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+
+namespace Microsoft.ML.BatchNorm.Persistence;
+
+/// <summary>What a network's prediction transformer produces, so the companion package can rebuild its columns.</summary>
+internal enum NetworkTask
+{
+    /// <summary>Score = Vector&lt;Single, K&gt; (softmax), PredictedLabel = key of the label with its key values.</summary>
+    MulticlassClassification,
+}
+
+/// <summary>
+/// Everything the companion package needs to hand a network's save to ML.NET's OnnxTransformer: the network, its
+/// columns, and our own header and parameter blob (the same as in <c>SaveWithNetworks</c> files), which travel in the
+/// ONNX model's metadata so that <c>LoadWithNetworks</c> can rebuild our fast scorer from such a file.
+/// </summary>
+internal sealed class PlainSaveRequest
+{
+    public required NetworkTask Task { get; init; }
+
+    public required MlpNetwork Network { get; init; }
+
+    public required string FeatureColumnName { get; init; }
+
+    /// <summary>The label's key values (item type name and invariant strings, see <see cref="LabelKeyValues"/>), or null.</summary>
+    public (string ItemType, string[] Values)? LabelKeyValues { get; init; }
+
+    /// <summary><see cref="NetworkHeaderDocument"/> as JSON.</summary>
+    public required string HeaderJson { get; init; }
+
+    /// <summary>The parameters, little-endian float32, in the order of the header's layers.</summary>
+    public required byte[] Parameters { get; init; }
+
+    public static PlainSaveRequest Multiclass(MultilayerPerceptronPredictionTransformer transformer)
+    {
+        var (header, parameters) = NetworkSerializer.Write(transformer);
+        return new PlainSaveRequest
+        {
+            Task = NetworkTask.MulticlassClassification,
+            Network = transformer.Model.Network,
+            FeatureColumnName = transformer.FeatureColumnName,
+            LabelKeyValues = transformer.LabelKeyValues.ToPortable(),
+            HeaderJson = JsonSerializer.Serialize(header),
+            Parameters = parameters,
+        };
+    }
+}
+
+/// <summary>The side of the companion package (BatchNormExtensions.ML.Onnx) that plain <c>Model.Save</c> calls.</summary>
+internal interface IPlainModelSaver
+{
+    /// <summary>Writes the network into <paramref name="ctx"/> as built-in ML.NET transformers (an OnnxTransformer and the columns after it).</summary>
+    void SaveNetwork(ModelSaveContext ctx, PlainSaveRequest request);
+}
+
+/// <summary>
+/// Finds the companion package at save time. The core package cannot depend on it (it brings ONNX Runtime's native
+/// libraries), so the companion's assembly is loaded by name when present beside ours; nothing needs registering.
+/// </summary>
+internal static class CompanionPackage
+{
+    public const string PackageId = "BatchNormExtensions.ML.Onnx";
+    public const string AssemblyName = "Microsoft.ML.BatchNorm.Onnx";
+    private const string SaverTypeName = "Microsoft.ML.BatchNorm.Onnx.PlainModelSaver";
+
+    private static readonly Lazy<IPlainModelSaver?> Saver = new(Find);
+
+    /// <summary>The companion's saver.</summary>
+    /// <exception cref="NotSupportedException">The companion package is not referenced; the message names it and the alternatives.</exception>
+    public static IPlainModelSaver RequireSaver(string what) => Saver.Value ?? throw new NotSupportedException(
+        $"Plain mlContext.Model.Save of a pipeline with {what} needs the companion package {PackageId} " +
+        $"(dotnet add package {PackageId}; it brings ML.NET's OnnxTransformer and ONNX Runtime, and then plain mlContext.Model.Load " +
+        "reads the file with no registration). Without it, save with mlContext.Model.SaveWithNetworks(model, inputSchema, filePath) " +
+        "and load with mlContext.Model.LoadWithNetworks(filePath, out inputSchema) (namespace Microsoft.ML, package BatchNormExtensions.ML).");
+
+    private static IPlainModelSaver? Find()
+    {
+        Assembly assembly;
+        try
+        {
+            assembly = Assembly.Load(new AssemblyName(AssemblyName));
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        var type = assembly.GetType(SaverTypeName, throwOnError: true)!;
+        return (IPlainModelSaver)Activator.CreateInstance(type, nonPublic: true)!;
+    }
+}

@@ -1,0 +1,127 @@
+using Microsoft.ML.BatchNorm.DataView;
+using Microsoft.ML.BatchNorm.Numerics;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Trainers;
+
+/// <summary>
+/// What the three MultilayerPerceptron trainers share: option checks, the settings of the network core, the feature
+/// and label column look-ups, the validation split, training with history and progress. Only the label's reading,
+/// the output layer's size and the loss differ between them.
+/// </summary>
+internal static class MultilayerPerceptronFitting
+{
+    /// <summary>Checks every shared option.</summary>
+    /// <exception cref="ArgumentNullException">The options or a column name is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
+    public static void Validate(MultilayerPerceptronOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrEmpty(options.LabelColumnName, nameof(options.LabelColumnName));
+        ArgumentException.ThrowIfNullOrEmpty(options.FeatureColumnName, nameof(options.FeatureColumnName));
+        ArgumentNullException.ThrowIfNull(options.HiddenLayerSizes, nameof(options.HiddenLayerSizes));
+        if (!(options.ValidationFraction >= 0 && options.ValidationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(options.ValidationFraction), options.ValidationFraction,
+                "ValidationFraction must be in [0, 1).");
+        ArgumentOutOfRangeException.ThrowIfNegative(options.EarlyStoppingPatience, nameof(options.EarlyStoppingPatience));
+        if (!Enum.IsDefined(options.Initialization))
+            throw new ArgumentOutOfRangeException(nameof(options.Initialization), options.Initialization, "Unknown initialization.");
+        if (!Enum.IsDefined(options.Optimizer))
+            throw new ArgumentOutOfRangeException(nameof(options.Optimizer), options.Optimizer, "Unknown optimizer.");
+        ToSettings(options, MlpLossKind.SoftmaxCrossEntropy, 1f).Validate();
+    }
+
+    public static MlpTrainingSettings ToSettings(MultilayerPerceptronOptions options, MlpLossKind loss, float huberDelta) => new()
+    {
+        HiddenSizes = options.HiddenLayerSizes.ToArray(),
+        UseBatchNormalization = options.UseBatchNormalization,
+        Epochs = options.NumberOfEpochs,
+        BatchSize = options.BatchSize,
+        Optimizer = options.Optimizer == MultilayerPerceptronOptimizer.Adam ? MlpOptimizerKind.Adam : MlpOptimizerKind.SgdMomentum,
+        LearningRate = options.LearningRate,
+        SgdMomentum = options.Momentum,
+        L2Regularization = options.L2Regularization,
+        BatchNormEpsilon = options.BatchNormalizationEpsilon,
+        BatchNormMomentum = options.BatchNormalizationMomentum,
+        Seed = options.Seed,
+        EarlyStoppingPatience = options.EarlyStoppingPatience,
+        Loss = loss,
+        HuberDelta = huberDelta,
+        Initialization = ToNumerics(options.Initialization),
+        InitialWeightScale = options.InitialWeightScale,
+    };
+
+    /// <summary>The numerics' name of a public initialization choice.</summary>
+    internal static MlpInitialization ToNumerics(MultilayerPerceptronInitialization initialization) => initialization switch
+    {
+        MultilayerPerceptronInitialization.PyTorchUniform => MlpInitialization.PyTorchUniform,
+        MultilayerPerceptronInitialization.GlorotUniform => MlpInitialization.GlorotUniform,
+        _ => MlpInitialization.HeNormal,
+    };
+
+    /// <summary>The label column of <paramref name="schema"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">It is missing; the message lists the columns.</exception>
+    public static DataViewSchema.Column FindLabel(DataViewSchema schema, MultilayerPerceptronOptions options, string paramName) =>
+        schema.GetColumnOrNull(options.LabelColumnName)
+            ?? throw SchemaChecks.MissingColumn(paramName, "Label", options.LabelColumnName, schema.Where(c => !c.IsHidden).Select(c => c.Name));
+
+    /// <summary>The label column of <paramref name="shape"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">It is missing; the message lists the columns.</exception>
+    public static SchemaShape.Column FindLabel(SchemaShape shape, MultilayerPerceptronOptions options, string paramName) =>
+        SchemaChecks.FindColumn(shape, options.LabelColumnName)
+            ?? throw SchemaChecks.MissingColumn(paramName, "Label", options.LabelColumnName, shape.Select(c => c.Name));
+
+    /// <summary>The feature column's size.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The column is missing or not a known-size vector of Single.</exception>
+    public static int CheckFeatures(DataViewSchema schema, MultilayerPerceptronOptions options, string paramName)
+    {
+        var features = schema.GetColumnOrNull(options.FeatureColumnName)
+            ?? throw SchemaChecks.MissingColumn(paramName, "Feature", options.FeatureColumnName, schema.Where(c => !c.IsHidden).Select(c => c.Name));
+        if (features.Type is not VectorDataViewType { IsKnownSize: true } vector || vector.ItemType.RawType != typeof(float))
+            throw SchemaChecks.WrongType(paramName, "Feature", features.Name, "a known-size vector of Single", features.Type.ToString() ?? "");
+        return vector.Size;
+    }
+
+    /// <summary>The feature column of a schema shape.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The column is missing or not a vector of Single.</exception>
+    public static SchemaShape.Column CheckFeatures(SchemaShape shape, MultilayerPerceptronOptions options, string paramName)
+    {
+        var features = SchemaChecks.FindColumn(shape, options.FeatureColumnName)
+            ?? throw SchemaChecks.MissingColumn(paramName, "Feature", options.FeatureColumnName, shape.Select(c => c.Name));
+        if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.IsKey || features.ItemType.RawType != typeof(float))
+            throw SchemaChecks.WrongType(paramName, "Feature", features.Name, "a known-size vector of Single", SchemaChecks.Describe(features));
+        return features;
+    }
+
+    /// <summary>
+    /// Trains the network on <paramref name="train"/> (holding out <see cref="MultilayerPerceptronOptions.ValidationFraction"/>
+    /// of it when <paramref name="validation"/> is null), collecting the history and reporting progress.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Too few rows, or training diverged.</exception>
+    public static MultilayerPerceptronModelParameters Train(MultilayerPerceptronOptions options, TrainingData train,
+        TrainingData? validation, int featureCount, int outputCount, MlpLossKind loss, float huberDelta)
+    {
+        if (train.RowCount < 2)
+            throw new InvalidOperationException($"MultilayerPerceptron needs at least 2 training rows; the data has {train.RowCount}.");
+        if (validation is null && options.ValidationFraction > 0)
+        {
+            if (train.RowCount < 3)
+                throw new InvalidOperationException($"ValidationFraction needs at least 3 rows; the data has {train.RowCount}.");
+            (train, validation) = train.Split(options.ValidationFraction, options.Seed, featureCount);
+        }
+
+        var history = new List<MultilayerPerceptronEpoch>();
+        var result = MlpTrainer.Train(train.Features, train.Labels, train.Targets, train.RowCount, featureCount, outputCount,
+            validation is null ? null : new MlpValidationData(validation.Features, validation.Labels, validation.Targets, validation.RowCount),
+            ToSettings(options, loss, huberDelta),
+            summary =>
+            {
+                var epoch = new MultilayerPerceptronEpoch(summary);
+                history.Add(epoch);
+                options.Progress?.Report(epoch);
+            },
+            CancellationToken.None,
+            options.BatchProgress is { } batchProgress ? progress => batchProgress.Report(new MultilayerPerceptronBatchProgress(progress)) : null);
+        return new MultilayerPerceptronModelParameters(result.Network, history);
+    }
+}

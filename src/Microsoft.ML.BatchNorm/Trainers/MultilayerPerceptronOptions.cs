@@ -1,0 +1,103 @@
+using Microsoft.ML.BatchNorm.DataView;
+
+namespace Microsoft.ML.Trainers;
+
+/// <summary>
+/// Options shared by the three MultilayerPerceptron trainers (multiclass <see cref="MultilayerPerceptronTrainer"/>,
+/// <see cref="MultilayerPerceptronBinaryTrainer"/>, <see cref="MultilayerPerceptronRegressionTrainer"/>): the network's
+/// shape, the optimizer, the mini-batch loop, validation and early stopping. Each trainer's own <c>Options</c> derives
+/// from it. Checked when the trainer is created; an out-of-range value throws <see cref="ArgumentOutOfRangeException"/>
+/// naming it.
+/// </summary>
+public abstract class MultilayerPerceptronOptions
+{
+    private protected MultilayerPerceptronOptions()
+    {
+    }
+
+    /// <summary>
+    /// Label column. Default "Label". Multiclass: a key type with at least 2 values; binary: Boolean; regression:
+    /// Single.
+    /// </summary>
+    public string LabelColumnName { get; set; } = StandardColumnNames.Label;
+
+    /// <summary>Feature column: a known-size vector of Single. Default "Features".</summary>
+    public string FeatureColumnName { get; set; } = StandardColumnNames.Features;
+
+    /// <summary>Widths of the hidden layers, input side first; each at least 1. Default [256, 128]. Empty: a linear model on the features.</summary>
+    public int[] HiddenLayerSizes { get; set; } = [256, 128];
+
+    /// <summary>Batch normalization after each hidden dense layer. Default true; false gives dense (with bias) -> ReLU layers.</summary>
+    public bool UseBatchNormalization { get; set; } = true;
+
+    /// <summary>Passes over the training data; at least 1. Default 10.</summary>
+    public int NumberOfEpochs { get; set; } = 10;
+
+    /// <summary>Rows per mini-batch; at least 1 (2 with batch normalization). Default 32.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>The optimizer. Default Adam.</summary>
+    public MultilayerPerceptronOptimizer Optimizer { get; set; } = MultilayerPerceptronOptimizer.Adam;
+
+    /// <summary>Step size; positive and finite. Default 1e-3 (Adam's usual value; SGD usually wants 0.01 to 0.1).</summary>
+    public float LearningRate { get; set; } = 1e-3f;
+
+    /// <summary>Momentum mu of SGD, in [0, 1). Default 0.9.</summary>
+    public float Momentum { get; set; } = 0.9f;
+
+    /// <summary>L2 penalty coefficient on the dense weights (added to their gradient), at least 0. Default 0.</summary>
+    public float L2Regularization { get; set; }
+
+    /// <summary>Batch normalization's epsilon, positive. Default 1e-5.</summary>
+    public float BatchNormalizationEpsilon { get; set; } = 1e-5f;
+
+    /// <summary>
+    /// Momentum of the running statistics, PyTorch's convention: <c>running = (1 - m) * running + m * batch</c>,
+    /// in [0, 1]. Default 0.1 (Keras' and ONNX's "momentum" 0.9 is the same setting).
+    /// </summary>
+    public float BatchNormalizationMomentum { get; set; } = 0.1f;
+
+    /// <summary>
+    /// How the dense weights (and biases) are drawn before training. Default
+    /// <see cref="MultilayerPerceptronInitialization.PyTorchUniform"/>, PyTorch's <c>nn.Linear</c> default; see
+    /// <see cref="MultilayerPerceptronInitialization"/> for the choices and why this one is the default.
+    /// </summary>
+    public MultilayerPerceptronInitialization Initialization { get; set; } = MultilayerPerceptronInitialization.PyTorchUniform;
+
+    /// <summary>Seed of the initialization and the shuffles: the same seed and data give bit-identical models. Default 0.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>
+    /// Fraction of the training rows held out for validation when <c>Fit</c> is given no validation data, in
+    /// [0, 1). Default 0 (no validation).
+    /// </summary>
+    public double ValidationFraction { get; set; }
+
+    /// <summary>
+    /// Early stopping: stop after this many epochs without a lower validation loss and keep the best epoch's
+    /// parameters. 0 (default) disables it; needs validation data.
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; }
+
+    /// <summary>Receives each epoch's figures as training goes. Default null.</summary>
+    public IProgress<MultilayerPerceptronEpoch>? Progress { get; set; }
+
+    /// <summary>
+    /// Receives progress within each epoch (rows done, rows per epoch, running mean loss, time), for progress bars.
+    /// Default null. Reports come from the training thread, between mini-batches: about every 100 ms (after the
+    /// first mini-batch ending at least 100 ms after the previous report or the epoch's start) and after the
+    /// epoch's last mini-batch, before the validation rows are evaluated and <see cref="Progress"/> gets the epoch.
+    /// The report is a struct, and the check costs a clock read per mini-batch: training is not slowed. Keep
+    /// <see cref="IProgress{T}.Report"/> short (it runs between two mini-batches), and note that
+    /// <see cref="Progress{T}"/> would post each report to the thread pool.
+    /// </summary>
+    public IProgress<MultilayerPerceptronBatchProgress>? BatchProgress { get; set; }
+
+    /// <summary>
+    /// Factor on the initial dense weights: each layer's weights are drawn as <see cref="Initialization"/> says and
+    /// multiplied by this (biases are not). Positive and finite. Default 1. Other values are for experiments: batch
+    /// normalization makes the hidden layers insensitive to the scale of their weights (Ioffe and Szegedy 2015,
+    /// section 3.3), a network without it is not (try 10 or 0.1).
+    /// </summary>
+    public float InitialWeightScale { get; set; } = 1f;
+}
