@@ -226,7 +226,8 @@ public static class NetworkModelOperations
     private static ZipArchiveEntry Entry(ZipArchive zip, string name, string filePath)
         => zip.GetEntry(name) ?? throw new InvalidDataException($"'{filePath}' lacks the entry {name} (the file is incomplete).");
 
-    private static byte[] ReadBytes(ZipArchiveEntry entry, string filePath)
+    /// <summary>An entry's bytes; a corrupted entry is an <see cref="InvalidDataException"/> naming the file and the entry.</summary>
+    internal static byte[] ReadBytes(ZipArchiveEntry entry, string filePath)
     {
         try
         {

@@ -28,7 +28,7 @@ internal static class PlainFileNetworks
             // <chain folder>/Transform_000/OnnxModel: an int32 length, then the ONNX model.
             if (!entry.FullName.EndsWith("/Transform_000" + OnnxModelStream, StringComparison.Ordinal))
                 continue;
-            byte[] content = ReadAll(entry, filePath);
+            byte[] content = NetworkModelOperations.ReadBytes(entry, filePath);
             if (content.Length < 4 || BinaryPrimitives.ReadInt32LittleEndian(content) != content.Length - 4)
                 continue;
             Dictionary<string, string> metadata;
@@ -69,7 +69,7 @@ internal static class PlainFileNetworks
                 ?? throw new InvalidOperationException("ML.NET saved an empty chain without a Model.key.");
             string emptyFolder = key.FullName[..^"Model.key".Length];
             foreach (var e in empty.Entries.Where(e => e.FullName.StartsWith(emptyFolder, StringComparison.Ordinal)))
-                replacement.Add((e.FullName[emptyFolder.Length..], ReadAll(e, filePath)));
+                replacement.Add((e.FullName[emptyFolder.Length..], NetworkModelOperations.ReadBytes(e, filePath)));
         }
 
         byte[] rewritten;
@@ -81,7 +81,7 @@ internal static class PlainFileNetworks
                 {
                     if (networks.Keys.Any(folder => entry.FullName.StartsWith(folder, StringComparison.Ordinal)))
                         continue;
-                    Write(writer, entry.FullName, ReadAll(entry, filePath));
+                    Write(writer, entry.FullName, NetworkModelOperations.ReadBytes(entry, filePath));
                 }
                 foreach (var folder in networks.Keys)
                     foreach (var (name, bytes) in replacement)
@@ -148,21 +148,6 @@ internal static class PlainFileNetworks
             throw new InvalidDataException($"{where}: the network's header or parameters are corrupted: {e.Message}", e);
         }
         return NetworkSerializer.Read(header, blob, where);
-    }
-
-    private static byte[] ReadAll(ZipArchiveEntry entry, string filePath)
-    {
-        try
-        {
-            using var stream = entry.Open();
-            using var copy = new MemoryStream();
-            stream.CopyTo(copy);
-            return copy.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"'{filePath}' entry {entry.FullName} is corrupted: {e.Message}", e);
-        }
     }
 
     private static void Write(ZipArchive zip, string name, byte[] content)
