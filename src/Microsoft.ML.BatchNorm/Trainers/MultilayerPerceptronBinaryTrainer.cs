@@ -48,6 +48,7 @@ public sealed class MultilayerPerceptronBinaryTrainer : IEstimator<MultilayerPer
     /// convert it), or the feature column is missing or not a known-size vector of Single.</exception>
     /// <exception cref="InvalidOperationException">Fewer than 2 rows; only one class in the training data (the message
     /// names the column); a non-finite feature (the message names the row); or training diverged.</exception>
+    /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
     public MultilayerPerceptronBinaryPredictionTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, reporting validation figures (and early stopping) on <paramref name="validationData"/>.</summary>
@@ -56,9 +57,11 @@ public sealed class MultilayerPerceptronBinaryTrainer : IEstimator<MultilayerPer
     /// <exception cref="ArgumentNullException"><paramref name="trainData"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
+    /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled, before or during training; no model is returned.</exception>
     public MultilayerPerceptronBinaryPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
+        _options.CancellationToken.ThrowIfCancellationRequested();
         int featureCount = CheckColumns(trainData.Schema, nameof(trainData));
         var train = TrainingData.ReadBooleans(trainData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, "Training");
         int positives = train.Labels.Count(l => l == 1);

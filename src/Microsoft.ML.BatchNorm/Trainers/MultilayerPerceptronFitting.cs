@@ -98,9 +98,11 @@ internal static class MultilayerPerceptronFitting
     /// of it when <paramref name="validation"/> is null), collecting the history and reporting progress.
     /// </summary>
     /// <exception cref="InvalidOperationException">Too few rows, or training diverged.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled.</exception>
     public static MultilayerPerceptronModelParameters Train(MultilayerPerceptronOptions options, TrainingData train,
         TrainingData? validation, int featureCount, int outputCount, MlpLossKind loss, float huberDelta)
     {
+        options.CancellationToken.ThrowIfCancellationRequested();
         if (train.RowCount < 2)
             throw new InvalidOperationException($"MultilayerPerceptron needs at least 2 training rows; the data has {train.RowCount}.");
         if (validation is null && options.ValidationFraction > 0)
@@ -120,7 +122,7 @@ internal static class MultilayerPerceptronFitting
                 history.Add(epoch);
                 options.Progress?.Report(epoch);
             },
-            CancellationToken.None,
+            options.CancellationToken,
             options.BatchProgress is { } batchProgress ? progress => batchProgress.Report(new MultilayerPerceptronBatchProgress(progress)) : null);
         return new MultilayerPerceptronModelParameters(result.Network, history);
     }

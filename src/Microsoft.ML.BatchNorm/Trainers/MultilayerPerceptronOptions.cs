@@ -94,6 +94,15 @@ public abstract class MultilayerPerceptronOptions
     public IProgress<MultilayerPerceptronBatchProgress>? BatchProgress { get; set; }
 
     /// <summary>
+    /// Stops training: <c>Fit</c> checks it before reading the data and training checks it between mini-batches
+    /// (also after an epoch's last one, before the validation rows are evaluated). Once it is cancelled, <c>Fit</c>
+    /// throws <see cref="OperationCanceledException"/> at the next check and returns no model: nothing half-trained
+    /// is kept. Default <see cref="CancellationToken.None"/>. A mini-batch that has started runs to its end, so the
+    /// latency is one mini-batch; cancelling from <see cref="BatchProgress"/> stops before the next mini-batch.
+    /// </summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>
     /// Factor on the initial dense weights: each layer's weights are drawn as <see cref="Initialization"/> says and
     /// multiplied by this (biases are not). Positive and finite. Default 1. Other values are for experiments: batch
     /// normalization makes the hidden layers insensitive to the scale of their weights (Ioffe and Szegedy 2015,

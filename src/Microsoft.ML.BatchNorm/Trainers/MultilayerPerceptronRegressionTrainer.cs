@@ -63,6 +63,7 @@ public sealed class MultilayerPerceptronRegressionTrainer : IEstimator<Multilaye
     /// missing or not a known-size vector of Single.</exception>
     /// <exception cref="InvalidOperationException">Fewer than 2 rows; a NaN or infinite label or feature (the message
     /// names the row); a constant label (the message names the column and the value); or training diverged.</exception>
+    /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
     public MultilayerPerceptronRegressionPredictionTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, reporting validation figures (and early stopping) on <paramref name="validationData"/>.</summary>
@@ -71,9 +72,11 @@ public sealed class MultilayerPerceptronRegressionTrainer : IEstimator<Multilaye
     /// <exception cref="ArgumentNullException"><paramref name="trainData"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
+    /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled, before or during training; no model is returned.</exception>
     public MultilayerPerceptronRegressionPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
+        _options.CancellationToken.ThrowIfCancellationRequested();
         int featureCount = CheckColumns(trainData.Schema, nameof(trainData));
         var train = TrainingData.ReadSingles(trainData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, "Training");
         var (mean, standardDeviation) = LabelStatistics(train.Targets);

@@ -69,6 +69,7 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
     /// or the feature column is missing or not a known-size vector of Single.</exception>
     /// <exception cref="InvalidOperationException">Fewer than 2 rows, a missing label, a non-finite feature (the
     /// message names the row), or training diverged (the loss became NaN or infinite).</exception>
+    /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
     public MultilayerPerceptronPredictionTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, reporting validation figures (and early stopping) on <paramref name="validationData"/>.</summary>
@@ -77,9 +78,11 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
     /// <exception cref="ArgumentNullException"><paramref name="trainData"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
+    /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled, before or during training; no model is returned.</exception>
     public MultilayerPerceptronPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
+        _options.CancellationToken.ThrowIfCancellationRequested();
         var (labelType, featureCount) = CheckColumns(trainData.Schema, nameof(trainData));
         int classCount = checked((int)labelType.Count);
         var train = TrainingData.ReadKeys(trainData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, classCount, "Training");

@@ -159,6 +159,78 @@ public sealed class MultilayerPerceptronTrainerTests
         Assert.IsTrue(model.Model.Layers[0].Weights.All(float.IsFinite));
     }
 
+    [TestMethod]
+    public void ACancelledTokenStopsFitAtOnce()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(DigitRows.Value.Take(200).ToArray());
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        int reports = 0;
+        var options = new MultilayerPerceptronTrainer.Options
+        {
+            HiddenLayerSizes = [16], NumberOfEpochs = 2, CancellationToken = cts.Token,
+            BatchProgress = new SynchronousProgress<MultilayerPerceptronBatchProgress>(_ => reports++),
+            Progress = new SynchronousProgress<MultilayerPerceptronEpoch>(_ => reports++),
+        };
+        var e = Assert.ThrowsExactly<OperationCanceledException>(() => DigitsPipeline(ml, options).Fit(data));
+        Assert.AreEqual(cts.Token, e.CancellationToken);
+        Assert.AreEqual(0, reports, "no mini-batch ran");
+
+        // The binary and regression trainers share the check.
+        var binaryRows = DigitRows.Value.Take(100).Select(r => new BinaryRow { Features = r.Features, Label = r.Label > 4 }).ToArray();
+        Assert.ThrowsExactly<OperationCanceledException>(() => ml.BinaryClassification.Trainers.MultilayerPerceptron(
+            new MultilayerPerceptronBinaryTrainer.Options { HiddenLayerSizes = [4], CancellationToken = cts.Token })
+            .Fit(ml.Data.LoadFromEnumerable(binaryRows)));
+        var regressionRows = DigitRows.Value.Take(100).Select(r => new RegressionRow { Features = r.Features, Label = r.Label }).ToArray();
+        Assert.ThrowsExactly<OperationCanceledException>(() => ml.Regression.Trainers.MultilayerPerceptron(
+            new MultilayerPerceptronRegressionTrainer.Options { HiddenLayerSizes = [4], CancellationToken = cts.Token })
+            .Fit(ml.Data.LoadFromEnumerable(regressionRows)));
+    }
+
+    [TestMethod]
+    public void CancellingFromTheBatchProgressStopsBeforeTheNextMiniBatch()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(DigitRows.Value.Take(500).ToArray());
+        using var cts = new CancellationTokenSource();
+        var batches = new List<MultilayerPerceptronBatchProgress>();
+        var epochs = new List<MultilayerPerceptronEpoch>();
+        var options = new MultilayerPerceptronTrainer.Options
+        {
+            HiddenLayerSizes = [16], NumberOfEpochs = 3, ValidationFraction = 0.2, CancellationToken = cts.Token,
+            BatchProgress = new SynchronousProgress<MultilayerPerceptronBatchProgress>(b =>
+            {
+                batches.Add(b);
+                cts.Cancel();
+            }),
+            Progress = new SynchronousProgress<MultilayerPerceptronEpoch>(epochs.Add),
+        };
+        ITransformer? model = null;
+        Assert.ThrowsExactly<OperationCanceledException>(() => model = DigitsPipeline(ml, options).Fit(data));
+        Assert.IsNull(model, "no model is returned");
+        // Had another mini-batch run, the epoch's last one would have reported again (it always does).
+        Assert.AreEqual(1, batches.Count, "one report, then the next check threw");
+        Assert.AreEqual(1, batches[0].Epoch);
+        Assert.AreEqual(0, epochs.Count, "the epoch was not finished: no validation pass, no epoch report");
+    }
+
+    private sealed class BinaryRow
+    {
+        [VectorType(64)]
+        public float[] Features { get; set; } = [];
+
+        public bool Label { get; set; }
+    }
+
+    private sealed class RegressionRow
+    {
+        [VectorType(64)]
+        public float[] Features { get; set; } = [];
+
+        public float Label { get; set; }
+    }
+
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {

@@ -29,7 +29,9 @@ internal static class MlpTrainer
     /// <param name="validation">Optional held-out rows with featureCount features.</param>
     /// <param name="settings">Hyper-parameters; validated here.</param>
     /// <param name="onEpoch">Called after each epoch with its summary (on the training thread).</param>
-    /// <param name="cancellationToken">Checked between mini-batches.</param>
+    /// <param name="cancellationToken">
+    /// Checked before each mini-batch and after each epoch's last one (before the validation data is evaluated).
+    /// </param>
     /// <param name="onBatches">
     /// Called between mini-batches (on the training thread) with the epoch's progress: after the first mini-batch
     /// that ends at least <see cref="MlpTrainingSettings.BatchProgressInterval"/> after the epoch's start or the
@@ -165,6 +167,8 @@ internal static class MlpTrainer
                     }
                 }
             }
+            // A cancellation from the last mini-batch's progress report stops before the validation pass.
+            cancellationToken.ThrowIfCancellationRequested();
 
             double? validationLoss = null, validationAccuracy = null;
             if (validation is not null)
