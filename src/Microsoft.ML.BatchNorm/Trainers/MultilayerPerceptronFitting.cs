@@ -26,6 +26,8 @@ internal static class MultilayerPerceptronFitting
         ArgumentOutOfRangeException.ThrowIfNegative(options.EarlyStoppingPatience, nameof(options.EarlyStoppingPatience));
         if (!Enum.IsDefined(options.Initialization))
             throw new ArgumentOutOfRangeException(nameof(options.Initialization), options.Initialization, "Unknown initialization.");
+        if (!Enum.IsDefined(options.InferenceStatistics))
+            throw new ArgumentOutOfRangeException(nameof(options.InferenceStatistics), options.InferenceStatistics, "Unknown inference statistics.");
         if (!Enum.IsDefined(options.Optimizer))
             throw new ArgumentOutOfRangeException(nameof(options.Optimizer), options.Optimizer, "Unknown optimizer.");
         ToSettings(options, MlpLossKind.SoftmaxCrossEntropy, 1f).Validate();
@@ -49,6 +51,8 @@ internal static class MultilayerPerceptronFitting
         HuberDelta = huberDelta,
         Initialization = ToNumerics(options.Initialization),
         InitialWeightScale = options.InitialWeightScale,
+        InferenceStatistics = options.InferenceStatistics == MultilayerPerceptronInferenceStatistics.Population
+            ? MlpInferenceStatistics.Population : MlpInferenceStatistics.RunningAverages,
     };
 
     /// <summary>The numerics' name of a public initialization choice.</summary>

@@ -58,6 +58,14 @@ public abstract class MultilayerPerceptronOptions
     public float BatchNormalizationMomentum { get; set; } = 0.1f;
 
     /// <summary>
+    /// Which statistics the batch-norm layers use at inference. Default
+    /// <see cref="MultilayerPerceptronInferenceStatistics.RunningAverages"/> (the running averages of
+    /// <see cref="BatchNormalizationMomentum"/>); <see cref="MultilayerPerceptronInferenceStatistics.Population"/>
+    /// computes them after training as Ioffe and Szegedy (2015), Algorithm 2, does. Ignored without batch normalization.
+    /// </summary>
+    public MultilayerPerceptronInferenceStatistics InferenceStatistics { get; set; } = MultilayerPerceptronInferenceStatistics.RunningAverages;
+
+    /// <summary>
     /// How the dense weights (and biases) are drawn before training. Default
     /// <see cref="MultilayerPerceptronInitialization.PyTorchUniform"/>, PyTorch's <c>nn.Linear</c> default; see
     /// <see cref="MultilayerPerceptronInitialization"/> for the choices and why this one is the default.

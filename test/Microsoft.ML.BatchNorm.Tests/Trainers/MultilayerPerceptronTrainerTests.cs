@@ -215,6 +215,31 @@ public sealed class MultilayerPerceptronTrainerTests
         Assert.AreEqual(0, epochs.Count, "the epoch was not finished: no validation pass, no epoch report");
     }
 
+    [TestMethod]
+    public void PopulationInferenceStatisticsReplaceTheRunningAverages()
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = TestDatasets.Split(DigitRows.Value);
+        MultilayerPerceptronTrainer.Options Options(MultilayerPerceptronInferenceStatistics statistics) => new()
+        {
+            HiddenLayerSizes = [32], NumberOfEpochs = 3, InferenceStatistics = statistics,
+        };
+        Assert.AreEqual(MultilayerPerceptronInferenceStatistics.RunningAverages, new MultilayerPerceptronTrainer.Options().InferenceStatistics);
+        var running = DigitsPipeline(ml, Options(MultilayerPerceptronInferenceStatistics.RunningAverages)).Fit(ml.Data.LoadFromEnumerable(train));
+        var population = DigitsPipeline(ml, Options(MultilayerPerceptronInferenceStatistics.Population)).Fit(ml.Data.LoadFromEnumerable(train));
+        var a = Network(running).Model.Layers[0];
+        var b = Network(population).Model.Layers[0];
+        CollectionAssert.AreEqual(a.Weights.ToArray(), b.Weights.ToArray(), "the same training");
+        CollectionAssert.AreNotEqual(a.RunningMean!.ToArray(), b.RunningMean!.ToArray(), "other inference statistics");
+        Assert.IsTrue(b.RunningVariance!.All(v => v >= 0 && float.IsFinite(v)));
+        var metrics = ml.MulticlassClassification.Evaluate(population.Transform(ml.Data.LoadFromEnumerable(test)));
+        Assert.IsTrue(metrics.MicroAccuracy >= 0.9, $"test accuracy {metrics.MicroAccuracy}");
+
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MultilayerPerceptronTrainer(
+            new MultilayerPerceptronTrainer.Options { InferenceStatistics = (MultilayerPerceptronInferenceStatistics)5 }));
+        Assert.AreEqual(nameof(MultilayerPerceptronOptions.InferenceStatistics), e.ParamName);
+    }
+
     private sealed class BinaryRow
     {
         [VectorType(64)]

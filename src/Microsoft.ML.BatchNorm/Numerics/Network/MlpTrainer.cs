@@ -17,8 +17,11 @@ internal static class MlpTrainer
     /// and one optimizer step. After each epoch the validation data, if any, is evaluated in inference mode; with
     /// <see cref="MlpTrainingSettings.EarlyStoppingPatience"/> &gt; 0, training stops after that many epochs without a
     /// lower validation loss and the parameters (and running statistics) of the best epoch are restored. The same
-    /// seed and data give bit-identical weights. The loop allocates nothing per mini-batch: workspaces are sized once
-    /// for the largest mini-batch, and the in-epoch progress report is a struct.
+    /// seed and data give bit-identical weights. With <see cref="MlpTrainingSettings.InferenceStatistics"/> =
+    /// <see cref="MlpInferenceStatistics.Population"/>, the final network's running statistics are then replaced by
+    /// <see cref="MlpPopulationStatistics.Compute"/> on the training rows (in their given order). The loop allocates
+    /// nothing per mini-batch: workspaces are sized once for the largest mini-batch, and the in-epoch progress report
+    /// is a struct.
     /// </summary>
     /// <param name="features">rowCount x featureCount, row-major, finite.</param>
     /// <param name="labels">rowCount labels in 0..classCount-1.</param>
@@ -203,6 +206,17 @@ internal static class MlpTrainer
         // With early stopping on, the result is the best epoch's network whether or not training stopped early.
         if (best is not null && bestEpoch > 0 && bestEpoch != history.Count) Copy(best, state);
         if (bestEpoch == 0) bestEpoch = history.Count;
+        if (settings.InferenceStatistics == MlpInferenceStatistics.Population && settings.UseBatchNormalization)
+        {
+            try
+            {
+                MlpPopulationStatistics.Compute(pass, features, rowCount, settings.BatchSize, cancellationToken);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidOperationException("Training diverged: the activations became NaN or infinite in the population-statistics pass. Lower the learning rate.", ex);
+            }
+        }
         for (int i = 0; i < state.Count; i++)
             foreach (float value in state[i])
                 if (!float.IsFinite(value))

@@ -134,6 +134,35 @@ internal sealed class MlpTrainingPass
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is out of range.</exception>
     public double Forward(int n, float? runningStatisticsMomentum, out int correct)
     {
+        ReadOnlySpan<float> x = ForwardLayers(n, runningStatisticsMomentum);
+        int classCount = Network.ClassCount;
+        double lossSum = _loss.ForwardBackward(x, Labels.AsSpan(0, n), Targets.AsSpan(0, n * classCount), n, classCount,
+            _outputGradients[^1].AsSpan(0, n * classCount), out correct);
+        return lossSum / n;
+    }
+
+    /// <summary>
+    /// Training-mode forward of the first <paramref name="n"/> rows of <see cref="Input"/> with the network frozen: the
+    /// same layers as <see cref="Forward"/> (each batch-norm layer normalizes with its batch statistics), no loss,
+    /// running statistics untouched. Afterwards <see cref="BatchMean"/> and <see cref="BatchVariance"/> hold each
+    /// batch-norm layer's statistics of this mini-batch (the inputs of Algorithm 2's population statistics).
+    /// </summary>
+    /// <param name="n">Rows, 2..MaxRows.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is out of range.</exception>
+    public void ForwardStatistics(int n) => ForwardLayers(n, null);
+
+    /// <summary>Layer <paramref name="layer"/>'s batch mean of the last forward pass (empty without batch normalization).</summary>
+    public ReadOnlySpan<float> BatchMean(int layer) => _batchMeans[layer];
+
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s biased (divide by n) batch variance of the last forward pass (empty without
+    /// batch normalization).
+    /// </summary>
+    public ReadOnlySpan<float> BatchVariance(int layer) => _batchVariances[layer];
+
+    // The layers' training-mode forward; returns the logits (first n rows).
+    private ReadOnlySpan<float> ForwardLayers(int n, float? runningStatisticsMomentum)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(n, MaxRows);
         ReadOnlySpan<float> x = Input.AsSpan(0, n * Network.InputSize);
@@ -162,10 +191,7 @@ internal sealed class MlpTrainingPass
             }
             x = a;
         }
-        int classCount = Network.ClassCount;
-        double lossSum = _loss.ForwardBackward(x, Labels.AsSpan(0, n), Targets.AsSpan(0, n * classCount), n, classCount,
-            _outputGradients[^1].AsSpan(0, n * classCount), out correct);
-        return lossSum / n;
+        return x;
     }
 
     /// <summary>

@@ -57,6 +57,13 @@ internal sealed class MlpTrainingSettings
     /// </summary>
     public float BatchNormMomentum { get; set; } = 0.1f;
 
+    /// <summary>
+    /// The inference statistics of the batch-norm layers. Default <see cref="MlpInferenceStatistics.RunningAverages"/>
+    /// (the running averages of <see cref="BatchNormMomentum"/>); <see cref="MlpInferenceStatistics.Population"/>
+    /// replaces them after training with Algorithm 2's population statistics (<see cref="MlpPopulationStatistics"/>).
+    /// </summary>
+    public MlpInferenceStatistics InferenceStatistics { get; set; } = MlpInferenceStatistics.RunningAverages;
+
     /// <summary>The loss, which fixes the task (multiclass, binary, regression). Default softmax cross-entropy.</summary>
     public MlpLossKind Loss { get; set; } = MlpLossKind.SoftmaxCrossEntropy;
 
@@ -94,7 +101,7 @@ internal sealed class MlpTrainingSettings
     /// (or &lt; 2 with batch normalization, which needs two rows for batch statistics); a hidden size &lt; 1;
     /// LearningRate not finite or &lt;= 0; SgdMomentum, AdamBeta1 or AdamBeta2 outside [0, 1); L2Regularization
     /// negative or not finite; AdamEpsilon or BatchNormEpsilon not finite or &lt;= 0; BatchNormMomentum outside [0, 1];
-    /// EarlyStoppingPatience negative; HuberDelta not finite or &lt;= 0; an unknown Loss or Initialization;
+    /// EarlyStoppingPatience negative; an unknown InferenceStatistics; HuberDelta not finite or &lt;= 0; an unknown Loss or Initialization;
     /// InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative.
     /// </exception>
     public void Validate()
@@ -122,6 +129,8 @@ internal sealed class MlpTrainingSettings
         CheckPositive(BatchNormEpsilon, nameof(BatchNormEpsilon));
         if (!(BatchNormMomentum >= 0f && BatchNormMomentum <= 1f))
             throw new ArgumentOutOfRangeException(nameof(BatchNormMomentum), BatchNormMomentum, "BatchNormMomentum must be in [0, 1].");
+        if (!Enum.IsDefined(InferenceStatistics))
+            throw new ArgumentOutOfRangeException(nameof(InferenceStatistics), InferenceStatistics, "Unknown inference statistics.");
         if (!Enum.IsDefined(Loss))
             throw new ArgumentOutOfRangeException(nameof(Loss), Loss, "Unknown loss.");
         CheckPositive(HuberDelta, nameof(HuberDelta));
