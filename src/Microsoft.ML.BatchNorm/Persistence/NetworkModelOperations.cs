@@ -31,7 +31,7 @@ namespace Microsoft.ML;
 /// and the entry. Files of format versions 1 and 2 carry no such digests (only each network's parameters are covered
 /// by the SHA-256 in its header) and load as before; a file claiming version 3 or later without the digests is refused.
 /// The digests detect corruption and accidental edits; they are not a signature (whoever can write the file can
-/// recompute them).</para>
+/// recompute them). The guard model at the zip's root is not covered: <c>LoadWithNetworks</c> never reads it.</para>
 /// <para><c>LoadWithNetworks</c> also reads format version 1 files (the built-in part at the root, which plain Load
 /// read without the networks), plain ML.NET models, and files written by plain <c>mlContext.Model.Save</c> with the
 /// companion package BatchNormExtensions.ML.Onnx: there each network comes back as our
