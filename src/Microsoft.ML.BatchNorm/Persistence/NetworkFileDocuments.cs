@@ -1,6 +1,7 @@
 namespace Microsoft.ML.BatchNorm.Persistence;
 
-// The JSON documents of the model file (format version 2: the guard layout with Before, and headers that may carry
+// The JSON documents of the model file (format version 3: version 2 plus the manifest's EntrySha256 and the
+// manifest.json.sha256 entry; format version 2: the guard layout with Before, and headers that may carry
 // Task, LabelMean and LabelStandardDeviation; version 1 is the same without those and held only multiclass networks).
 // Field names are part of the format: renaming one is a format change that needs a new version.
 
@@ -14,6 +15,13 @@ internal sealed class ManifestDocument
     public string? Before { get; set; }
 
     public List<NetworkEntryDocument> Networks { get; set; } = [];
+
+    /// <summary>
+    /// Version 3: the SHA-256 (upper-case hex) of the exact stored bytes of each of our entries under
+    /// BatchNormExtensions/ except this manifest, by entry name. The manifest's own SHA-256 is in
+    /// <c>BatchNormExtensions/manifest.json.sha256</c>. Null in versions 1 and 2.
+    /// </summary>
+    public Dictionary<string, string>? EntrySha256 { get; set; }
 }
 
 /// <summary>One network of the pipeline and the built-in transformers after it.</summary>

@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.ML.BatchNorm.Persistence;
 using Microsoft.ML.Data;
@@ -14,11 +17,21 @@ namespace Microsoft.ML;
 /// <para>The file is one zip. At its root is an ML.NET model that plain <c>mlContext.Model.Load</c> refuses with a
 /// <see cref="NotSupportedException"/> naming <c>LoadWithNetworks</c> (a <c>CustomMapping</c> whose factory,
 /// <see cref="BatchNorm.Persistence.NetworkFileGuard"/>, throws), so the networks are never dropped silently. Under
-/// <c>BatchNormExtensions/</c>: <c>manifest.json</c> (format name and version), the built-in transformers before the
+/// <c>BatchNormExtensions/</c>: <c>manifest.json</c> (format name and version, and the SHA-256 of each of the other
+/// entries listed below, over their exact stored bytes), <c>manifest.json.sha256</c> (the SHA-256 of the manifest's
+/// exact stored bytes, as hex text), the built-in transformers before the
 /// first network as a nested ML.NET model, and per network a JSON header (layer shapes, label keys, training history,
 /// SHA-256 of the parameters), the parameters as little-endian float32 (per layer: weights, bias, gamma, beta, running
 /// mean, running variance, those present), and the built-in transformers that follow it, as a nested ML.NET model.
 /// A pipeline without networks is saved as a plain ML.NET model.</para>
+/// <para>Tamper evidence: <c>LoadWithNetworks</c> checks the manifest against <c>manifest.json.sha256</c> and every
+/// entry the manifest lists against its SHA-256 before parsing any of them, so a truncated file, a changed byte in any
+/// of our entries (a network's header with its label values and epsilons, its parameters, the nested built-in models,
+/// the manifest), a missing entry, or a newer format version is an <see cref="InvalidDataException"/> naming the file
+/// and the entry. Files of format versions 1 and 2 carry no such digests (only each network's parameters are covered
+/// by the SHA-256 in its header) and load as before; a file claiming version 3 or later without the digests is refused.
+/// The digests detect corruption and accidental edits; they are not a signature (whoever can write the file can
+/// recompute them). The guard model at the zip's root is not covered: <c>LoadWithNetworks</c> never reads it.</para>
 /// <para><c>LoadWithNetworks</c> also reads format version 1 files (the built-in part at the root, which plain Load
 /// read without the networks), plain ML.NET models, and files written by plain <c>mlContext.Model.Save</c> with the
 /// companion package BatchNormExtensions.ML.Onnx: there each network comes back as our
@@ -31,15 +44,20 @@ public static class NetworkModelOperations
 {
     internal const string Folder = "BatchNormExtensions/";
     internal const string ManifestEntry = Folder + "manifest.json";
+    internal const string ManifestDigestEntry = ManifestEntry + ".sha256";
+
+    /// <summary>The first format version whose files carry the SHA-256 of every entry of ours.</summary>
+    private const int DigestsVersion = 3;
     internal const string FormatName = "Microsoft.ML.BatchNorm.Pipeline";
 
     /// <summary>
     /// The model file format version this library writes (every file with a network, of any task) and the newest it
-    /// reads. Version 2: the guard layout (see the remarks) and network headers that may carry the task and the
-    /// regression label's statistics (no task = multiclass). Version 1 (the built-in part at the root, multiclass
-    /// networks only) is still read.
+    /// reads. Version 3: version 2 plus the SHA-256 of every entry of ours (see the remarks). Version 2: the guard
+    /// layout (see the remarks) and network headers that may carry the task and the regression label's statistics
+    /// (no task = multiclass). Versions 2 and 1 (the built-in part at the root, multiclass networks only) are still
+    /// read, without the digests they never had.
     /// </summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -105,8 +123,19 @@ public static class NetworkModelOperations
         buffer.Write(NetworkFileGuard.Create(catalog, inputSchema));
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
         {
-            var manifest = new ManifestDocument { Format = FormatName, FormatVersion = FormatVersion, Before = $"{Folder}before-network-1.zip" };
-            WriteEntry(zip, manifest.Before, before.ToArray());
+            var manifest = new ManifestDocument
+            {
+                Format = FormatName,
+                FormatVersion = FormatVersion,
+                Before = $"{Folder}before-network-1.zip",
+                EntrySha256 = new Dictionary<string, string>(StringComparer.Ordinal),
+            };
+            void Add(string name, byte[] content)
+            {
+                manifest.EntrySha256.Add(name, Sha256(content));
+                WriteEntry(zip, name, content);
+            }
+            Add(manifest.Before, before.ToArray());
             for (int i = 0; i < networks.Count; i++)
             {
                 var entry = new NetworkEntryDocument
@@ -117,16 +146,20 @@ public static class NetworkModelOperations
                 };
                 manifest.Networks.Add(entry);
                 var (header, parameters) = NetworkSerializer.Write(networks[i]);
-                WriteEntry(zip, entry.Header, JsonSerializer.SerializeToUtf8Bytes(header, Json));
-                WriteEntry(zip, entry.Parameters, parameters);
+                Add(entry.Header, JsonSerializer.SerializeToUtf8Bytes(header, Json));
+                Add(entry.Parameters, parameters);
                 using var after = new MemoryStream();
                 catalog.Save(new TransformerChain<ITransformer>(segments[i + 1].ToArray()), segmentSchemas[i + 1], after);
-                WriteEntry(zip, entry.After, after.ToArray());
+                Add(entry.After, after.ToArray());
             }
-            WriteEntry(zip, ManifestEntry, JsonSerializer.SerializeToUtf8Bytes(manifest, Json));
+            byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
+            WriteEntry(zip, ManifestEntry, manifestBytes);
+            WriteEntry(zip, ManifestDigestEntry, Encoding.ASCII.GetBytes(Sha256(manifestBytes)));
         }
         return buffer.ToArray();
     }
+
+    private static string Sha256(byte[] content) => Convert.ToHexString(SHA256.HashData(content));
 
     private static void WriteEntry(ZipArchive zip, string name, byte[] content)
     {
@@ -159,8 +192,11 @@ public static class NetworkModelOperations
     /// <param name="inputSchema">Receives the schema of the data the pipeline reads.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a model zip, is truncated or corrupted (checksums,
-    /// sizes), or was written by a newer format version; the message says which.</exception>
+    /// <exception cref="InvalidDataException">The file is not a model zip, is truncated, lacks an entry, fails a
+    /// checksum (a changed byte in any of our entries, format version 3 and later; the parameters in every version),
+    /// claims format version 3 or later without the digests, or was written by a newer format version; the message
+    /// names the file and, where one is at fault, the entry. Files of format versions 1 and 2 have no digests for
+    /// their headers, manifest and nested models and load as before.</exception>
     public static ITransformer LoadWithNetworks(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -173,37 +209,78 @@ public static class NetworkModelOperations
         }
         catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"'{filePath}' is not a complete model file (not a zip, or truncated): {e.Message}", e);
+            string? cut = TruncatedEntry(content);
+            throw new InvalidDataException(cut is null
+                ? $"'{filePath}' is not a complete model file (not a zip, or truncated): {e.Message}"
+                : $"'{filePath}' is truncated: {cut}. {e.Message}", e);
         }
         using (zip)
         {
             var manifestEntry = zip.GetEntry(ManifestEntry);
             if (manifestEntry is null)
             {
+                // Our folder without its manifest is a damaged SaveWithNetworks file, not a plain model.
+                if (zip.Entries.Any(e => e.FullName.StartsWith(Folder, StringComparison.Ordinal)))
+                    throw new InvalidDataException($"'{filePath}' lacks the entry {ManifestEntry} (the file is incomplete).");
                 var plainNetworks = PlainFileNetworks.Find(zip, filePath);
                 return plainNetworks.Count > 0
                     ? PlainFileNetworks.Load(catalog, content, zip, filePath, plainNetworks, out inputSchema)
                     : LoadBuiltIn(catalog, content, filePath, out inputSchema);
             }
-            var manifest = ReadJson<ManifestDocument>(manifestEntry, filePath);
-            if (manifest.Format != FormatName)
-                throw new InvalidDataException($"'{filePath}': {ManifestEntry} names the format '{manifest.Format}', not '{FormatName}'.");
+            byte[] manifestBytes = ReadBytes(manifestEntry, filePath);
+            var manifest = ParseJson<ManifestDocument>(manifestBytes, ManifestEntry, filePath);
+            // The version comes first: a newer writer may cover its entries differently.
             if (manifest.FormatVersion > FormatVersion)
                 throw new InvalidDataException(
-                    $"'{filePath}' was written in model format version {manifest.FormatVersion} by a newer Microsoft.ML.BatchNorm; this version reads format {FormatVersion} and older. Update the package.");
+                    $"'{filePath}' entry {ManifestEntry}: the file was written in model format version {manifest.FormatVersion} by a newer Microsoft.ML.BatchNorm; this version reads format {FormatVersion} and older. Update the package.");
+            var digestEntry = zip.GetEntry(ManifestDigestEntry);
+            if (manifest.FormatVersion >= DigestsVersion || digestEntry is not null)
+            {
+                if (digestEntry is null)
+                    throw new InvalidDataException($"'{filePath}' lacks the entry {ManifestDigestEntry} (the SHA-256 of {ManifestEntry}, required from format version {DigestsVersion}; the file is incomplete or was altered).");
+                string expected = Encoding.ASCII.GetString(ReadBytes(digestEntry, filePath)).Trim();
+                if (!string.Equals(expected, Sha256(manifestBytes), StringComparison.OrdinalIgnoreCase))
+                    throw new InvalidDataException($"'{filePath}' entry {ManifestEntry} does not match its SHA-256 checksum in {ManifestDigestEntry} (the file is corrupted or was altered).");
+            }
+            if (manifest.Format != FormatName)
+                throw new InvalidDataException($"'{filePath}' entry {ManifestEntry}: names the format '{manifest.Format}', not '{FormatName}'.");
             if (manifest.FormatVersion < 1)
-                throw new InvalidDataException($"'{filePath}': invalid format version {manifest.FormatVersion}.");
+                throw new InvalidDataException($"'{filePath}' entry {ManifestEntry}: invalid format version {manifest.FormatVersion}.");
+            if (manifest.FormatVersion >= DigestsVersion && manifest.EntrySha256 is null)
+                throw new InvalidDataException($"'{filePath}' entry {ManifestEntry}: format version {manifest.FormatVersion} without the entries' SHA-256 (EntrySha256); the file was altered.");
+
+            // Every listed entry is read and checked before any is parsed.
+            var verified = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            if (manifest.EntrySha256 is not null)
+            {
+                foreach (var (name, sha256) in manifest.EntrySha256)
+                {
+                    byte[] bytes = ReadBytes(Entry(zip, name, filePath), filePath);
+                    if (!string.Equals(sha256, Sha256(bytes), StringComparison.OrdinalIgnoreCase))
+                        throw new InvalidDataException($"'{filePath}' entry {name} does not match its SHA-256 checksum in {ManifestEntry} (the file is corrupted or was altered).");
+                    verified.Add(name, bytes);
+                }
+            }
+            byte[] Read(string? name, string what)
+            {
+                if (string.IsNullOrEmpty(name))
+                    throw new InvalidDataException($"'{filePath}' entry {ManifestEntry}: names no entry for {what}.");
+                if (verified.TryGetValue(name, out var bytes))
+                    return bytes;
+                if (manifest.EntrySha256 is not null)
+                    throw new InvalidDataException($"'{filePath}' entry {ManifestEntry}: the entry {name} ({what}) has no SHA-256 in the manifest (the file was altered).");
+                return ReadBytes(Entry(zip, name, filePath), filePath);
+            }
 
             ITransformer first = manifest.FormatVersion >= 2
-                ? LoadBuiltIn(catalog, ReadBytes(Entry(zip, manifest.Before ?? throw new InvalidDataException($"'{filePath}': {ManifestEntry} names no entry for the transformers before the first network."), filePath), filePath),
-                    $"{filePath}:{manifest.Before}", out inputSchema)
+                ? LoadBuiltIn(catalog, Read(manifest.Before, "the transformers before the first network"), $"{filePath}:{manifest.Before}", out inputSchema)
                 : LoadBuiltIn(catalog, content, filePath, out inputSchema);
             var transformers = new List<ITransformer>(Flatten(first));
             foreach (var entry in manifest.Networks)
             {
-                var header = ReadJson<NetworkHeaderDocument>(Entry(zip, entry.Header, filePath), filePath);
-                transformers.Add(NetworkSerializer.Read(header, ReadBytes(Entry(zip, entry.Parameters, filePath), filePath), $"'{filePath}' {entry.Parameters}"));
-                var after = LoadBuiltIn(catalog, ReadBytes(Entry(zip, entry.After, filePath), filePath), $"{filePath}:{entry.After}", out _);
+                var header = ParseJson<NetworkHeaderDocument>(Read(entry.Header, "a network's header"), entry.Header, filePath);
+                transformers.Add(NetworkSerializer.Read(header, Read(entry.Parameters, "a network's parameters"), $"'{filePath}' entry {entry.Parameters}"));
+                var after = LoadBuiltIn(catalog, Read(entry.After, "the transformers after a network"), $"{filePath}:{entry.After}", out _);
                 transformers.AddRange(Flatten(after));
             }
             return new TransformerChain<ITransformer>(transformers.ToArray());
@@ -242,16 +319,46 @@ public static class NetworkModelOperations
         }
     }
 
-    private static T ReadJson<T>(ZipArchiveEntry entry, string filePath)
+    private static T ParseJson<T>(byte[] bytes, string entryName, string filePath)
     {
         try
         {
-            return JsonSerializer.Deserialize<T>(ReadBytes(entry, filePath), Json)
-                ?? throw new InvalidDataException($"'{filePath}' entry {entry.FullName} is empty.");
+            return JsonSerializer.Deserialize<T>(bytes, Json)
+                ?? throw new InvalidDataException($"'{filePath}' entry {entryName} is empty.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"'{filePath}' entry {entry.FullName} is not valid JSON (corrupted?): {e.Message}", e);
+            throw new InvalidDataException($"'{filePath}' entry {entryName} is not valid JSON (corrupted?): {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// For a zip that cannot be opened: walks the local file headers from the start and describes the first entry
+    /// whose data runs past the end of the file (or, if all are whole, the last complete entry before the missing
+    /// central directory). Null when the bytes do not start like a zip with sizes in its local headers.
+    /// </summary>
+    private static string? TruncatedEntry(byte[] content)
+    {
+        const uint LocalHeader = 0x04034b50;
+        int offset = 0;
+        string? last = null;
+        while (offset + 30 <= content.Length && BinaryPrimitives.ReadUInt32LittleEndian(content.AsSpan(offset)) == LocalHeader)
+        {
+            ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(content.AsSpan(offset + 6));
+            uint compressedSize = BinaryPrimitives.ReadUInt32LittleEndian(content.AsSpan(offset + 18));
+            int nameLength = BinaryPrimitives.ReadUInt16LittleEndian(content.AsSpan(offset + 26));
+            int extraLength = BinaryPrimitives.ReadUInt16LittleEndian(content.AsSpan(offset + 28));
+            if (offset + 30 + nameLength > content.Length)
+                return last is null ? "it ends inside the first entry's header" : $"it ends inside the header of the entry after {last}";
+            string name = Encoding.UTF8.GetString(content, offset + 30, nameLength);
+            if ((flags & 0x8) != 0 || compressedSize == uint.MaxValue)
+                return null; // sizes not in the local header: cannot walk further
+            long end = (long)offset + 30 + nameLength + extraLength + compressedSize;
+            if (end > content.Length)
+                return $"the entry {name} is cut off ({content.Length - (offset + 30L + nameLength + extraLength)} of its {compressedSize} stored bytes are present)";
+            last = name;
+            offset = (int)end;
+        }
+        return last is null ? null : $"the entries end after {last} and the zip's central directory is missing";
     }
 }

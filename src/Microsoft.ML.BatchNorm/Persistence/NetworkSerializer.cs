@@ -10,7 +10,7 @@ namespace Microsoft.ML.BatchNorm.Persistence;
 /// Turns a MultilayerPerceptron prediction transformer of any task into a JSON header and a little-endian float32
 /// parameter blob, and back, checking every size and the blob's SHA-256. The header's Task says which transformer it
 /// was: "Binary", "Regression", or absent for multiclass (format version 1 files, plain-saved files and multiclass
-/// networks in format version 2; "Multiclass" is read too).
+/// networks in format versions 2 and 3; "Multiclass" is read too).
 /// </summary>
 internal static class NetworkSerializer
 {

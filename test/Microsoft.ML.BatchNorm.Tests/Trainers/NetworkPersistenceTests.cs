@@ -125,7 +125,7 @@ public sealed class NetworkPersistenceTests
         string path = SaveTrained("newer.zip");
         RewriteEntry(path, "BatchNormExtensions/manifest.json", bytes =>
         {
-            string text = Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 2", "\"FormatVersion\": 99");
+            string text = Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 3", "\"FormatVersion\": 99");
             return Encoding.UTF8.GetBytes(text);
         });
         var error = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext().Model.LoadWithNetworks(path, out _));
@@ -134,12 +134,12 @@ public sealed class NetworkPersistenceTests
     }
 
     [TestMethod]
-    public void MulticlassFilesAreWrittenInVersion2WithoutATask()
+    public void MulticlassFilesAreWrittenInVersion3WithoutATask()
     {
-        string path = SaveTrained("version2.zip");
+        string path = SaveTrained("version3.zip");
         using var zip = ZipFile.OpenRead(path);
         string manifest = Encoding.UTF8.GetString(ReadEntry(zip, "BatchNormExtensions/manifest.json"));
-        StringAssert.Contains(manifest, "\"FormatVersion\": 2");
+        StringAssert.Contains(manifest, "\"FormatVersion\": 3");
         StringAssert.Contains(manifest, "\"Before\": \"BatchNormExtensions/before-network-1.zip\"");
         // No task in the header means multiclass.
         string header = Encoding.UTF8.GetString(ReadEntry(zip, "BatchNormExtensions/network-1.json"));
@@ -149,8 +149,8 @@ public sealed class NetworkPersistenceTests
     [TestMethod]
     public void Version1FilesStillLoad()
     {
-        // Version 1 kept the built-in part before the first network at the zip's root and had no Before entry: rebuild
-        // that layout from a version-2 file.
+        // Version 1 kept the built-in part before the first network at the zip's root and had no Before entry, and no
+        // digests (EntrySha256, manifest.json.sha256, both from version 3): rebuild that layout from a version-3 file.
         string path = SaveTrained("version1-source.zip");
         var (model, test, directory) = Trained.Value;
         string version1 = Path.Combine(directory, "version1.zip");
@@ -159,16 +159,18 @@ public sealed class NetworkPersistenceTests
             File.WriteAllBytes(version1, ReadEntry(source, "BatchNormExtensions/before-network-1.zip"));
             using var target = ZipFile.Open(version1, ZipArchiveMode.Update);
             foreach (var entry in source.Entries.Where(e => e.FullName.StartsWith("BatchNormExtensions/", StringComparison.Ordinal)
-                && e.FullName != "BatchNormExtensions/before-network-1.zip"))
+                && e.FullName != "BatchNormExtensions/before-network-1.zip" && e.FullName != "BatchNormExtensions/manifest.json.sha256"))
             {
                 byte[] content = ReadEntry(source, entry.FullName);
                 if (entry.FullName == "BatchNormExtensions/manifest.json")
                 {
                     string text = Encoding.UTF8.GetString(content);
-                    Assert.IsTrue(text.Contains("\"FormatVersion\": 2") && text.Contains("\"Before\": \"BatchNormExtensions/before-network-1.zip\""), text);
-                    text = text.Replace("\"FormatVersion\": 2", "\"FormatVersion\": 1")
-                        .Replace("\"Before\": \"BatchNormExtensions/before-network-1.zip\"", "\"Before\": null");
-                    content = Encoding.UTF8.GetBytes(text);
+                    Assert.IsTrue(text.Contains("\"FormatVersion\": 3") && text.Contains("\"Before\": \"BatchNormExtensions/before-network-1.zip\""), text);
+                    var manifest = System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject();
+                    Assert.IsTrue(manifest.Remove("EntrySha256"));
+                    manifest["FormatVersion"] = 1;
+                    manifest["Before"] = null;
+                    content = Encoding.UTF8.GetBytes(manifest.ToJsonString());
                 }
                 using var output = target.CreateEntry(entry.FullName).Open();
                 output.Write(content);

@@ -9,7 +9,7 @@ namespace Microsoft.ML.BatchNorm.Tests.Trainers;
 
 /// <summary>
 /// Saving binary and regression networks: plain <c>Model.Save</c> says it is not supported yet and names the calls to
-/// use; <c>SaveWithNetworks</c> writes format version 2 (the guard layout, so plain <c>Model.Load</c> fails loudly)
+/// use; <c>SaveWithNetworks</c> writes format version 3 (the guard layout, so plain <c>Model.Load</c> fails loudly)
 /// with the task and the regression label's statistics in the header.
 /// </summary>
 [TestClass]
@@ -58,7 +58,7 @@ public sealed class TaskNetworkPersistenceTests
             using (var zip = ZipFile.OpenRead(path))
             {
                 using var manifest = JsonDocument.Parse(ReadEntry(zip, "BatchNormExtensions/manifest.json"));
-                Assert.AreEqual(2, manifest.RootElement.GetProperty("FormatVersion").GetInt32());
+                Assert.AreEqual(3, manifest.RootElement.GetProperty("FormatVersion").GetInt32());
                 string before = manifest.RootElement.GetProperty("Before").GetString()!;
                 Assert.IsNotNull(zip.GetEntry(before), "the built-in part before the network is under BatchNormExtensions/");
                 using var header = JsonDocument.Parse(ReadEntry(zip, "BatchNormExtensions/network-1.json"));
@@ -86,7 +86,7 @@ public sealed class TaskNetworkPersistenceTests
                 string text = Encoding.UTF8.GetString(ReadEntry(zip, entry.FullName));
                 entry.Delete();
                 using var output = zip.CreateEntry(entry.FullName).Open();
-                output.Write(Encoding.UTF8.GetBytes(text.Replace("\"FormatVersion\": 2", "\"FormatVersion\": 3")));
+                output.Write(Encoding.UTF8.GetBytes(text.Replace("\"FormatVersion\": 3", "\"FormatVersion\": 4")));
             }
             var newer = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext().Model.LoadWithNetworks(path, out _));
             StringAssert.Contains(newer.Message, "newer");
