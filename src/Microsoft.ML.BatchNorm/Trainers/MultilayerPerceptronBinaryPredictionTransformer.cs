@@ -23,4 +23,6 @@ public sealed class MultilayerPerceptronBinaryPredictionTransformer : Multilayer
     }
 
     internal override PredictionHead Head { get; } = new BinaryPredictionHead();
+
+    internal override string TaskName => "binary classification";
 }

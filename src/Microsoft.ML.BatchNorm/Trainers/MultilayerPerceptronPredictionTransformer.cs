@@ -1,3 +1,4 @@
+using Microsoft.ML.BatchNorm.Persistence;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Trainers;
@@ -34,4 +35,8 @@ public sealed class MultilayerPerceptronPredictionTransformer : MultilayerPercep
     internal LabelKeyValues LabelKeyValues { get; }
 
     internal override PredictionHead Head { get; }
+
+    internal override string TaskName => "multiclass classification";
+
+    internal override PlainSaveRequest? CreatePlainSaveRequest() => PlainSaveRequest.Multiclass(this);
 }

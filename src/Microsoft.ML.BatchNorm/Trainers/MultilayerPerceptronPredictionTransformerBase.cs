@@ -42,6 +42,13 @@ public abstract class MultilayerPerceptronPredictionTransformerBase : ISingleFea
     /// <summary>What this task makes of the network's outputs.</summary>
     internal abstract PredictionHead Head { get; }
 
+    /// <summary>The task, for messages ("binary classification", "regression", ...).</summary>
+    internal abstract string TaskName { get; }
+
+    /// <summary>What plain <c>Model.Save</c> hands to the companion package, or null where the companion cannot write
+    /// this task into a plain ML.NET model yet (it writes multiclass networks only, so far).</summary>
+    internal virtual PlainSaveRequest? CreatePlainSaveRequest() => null;
+
     /// <summary>Always true: a row can be scored on its own (prediction engines; cursors score tiles of rows).</summary>
     public bool IsRowToRowMapper => true;
 
@@ -75,15 +82,14 @@ public abstract class MultilayerPerceptronPredictionTransformerBase : ISingleFea
     /// <c>SaveWithNetworks</c> / <c>LoadWithNetworks</c>.</exception>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
-        if (this is MultilayerPerceptronPredictionTransformer multiclass)
+        if (CreatePlainSaveRequest() is { } request)
         {
-            CompanionPackage.RequireSaver("a MultilayerPerceptron model").SaveNetwork(ctx, PlainSaveRequest.Multiclass(multiclass));
+            CompanionPackage.RequireSaver("a MultilayerPerceptron model").SaveNetwork(ctx, request);
             return;
         }
-        string task = this is MultilayerPerceptronRegressionPredictionTransformer ? "regression" : "binary classification";
         throw new NotSupportedException(
             "Plain mlContext.Model.Save of binary and regression MultilayerPerceptron networks is not supported yet (this " +
-            $"pipeline holds a {task} one; the companion package {CompanionPackage.PackageId} saves multiclass networks only). " +
+            $"pipeline holds a {TaskName} one; the companion package {CompanionPackage.PackageId} saves multiclass networks only). " +
             "Save it with mlContext.Model.SaveWithNetworks(model, " +
             "inputSchema, filePath) and load it with mlContext.Model.LoadWithNetworks(filePath, out inputSchema) " +
             "(namespace Microsoft.ML, package BatchNormExtensions.ML).");

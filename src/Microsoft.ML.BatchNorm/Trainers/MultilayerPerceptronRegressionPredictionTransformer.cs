@@ -34,4 +34,6 @@ public sealed class MultilayerPerceptronRegressionPredictionTransformer : Multil
     public float LabelStandardDeviation { get; }
 
     internal override PredictionHead Head { get; }
+
+    internal override string TaskName => "regression";
 }
