@@ -83,7 +83,9 @@ public abstract class MultilayerPerceptronOptions
     /// It need not divide BatchSize (Keras requires that): the last virtual batch of a mini-batch takes the remaining
     /// rows, and a remainder of one row joins the virtual batch before it, as a trailing row joins the last
     /// mini-batch. Meant for large mini-batches, whose gradient steps are few but whose statistics are then as noisy as
-    /// small batches' (the regularization Hoffer et al. credit small batches with). Inference is unchanged. Needs
+    /// small batches' (the regularization Hoffer et al. credit small batches with). Inference is unchanged (with
+    /// <see cref="MultilayerPerceptronInferenceStatistics.Population"/>, Algorithm 2's pass normalizes whole mini-batches
+    /// of <see cref="BatchSize"/>, without virtual batches). Needs
     /// <see cref="UseBatchNormalization"/>. Not offered by the <c>BatchNormalize</c> transform, which computes exact
     /// statistics of its whole training data.
     /// </summary>
