@@ -12,6 +12,12 @@ using Microsoft.ML.BatchNorm.Benchmarks.Infrastructure;
 //       --epochs and --skip-mlp as the script's: MLP epochs per batch size, default 2, and no MLP/predict figures;
 //       --seeds: the test accuracy is the mean over networks trained with seeds 0..K-1, default 1;
 //       --initialization he-normal|pytorch-uniform|glorot-uniform: the MLP's initial weights, default he-normal).
+//   dotnet run -c Release -- --small-batch-study [--epochs N] [--seeds K] [--train-rows R] [--filter TEXT]...
+//       plain BN, Batch Renorm and ghost BN on Fashion-MNIST at small and large batch sizes (Studies/SmallBatchStudy.cs):
+//       test accuracy mean ± std over seeds 0..K-1 (default 5) after N epochs (default 3) on the first R training rows
+//       (default 60000), as a markdown table; TEXT keeps the arms whose "B=.. name" contains it.
+if (args.Contains("--small-batch-study"))
+    return Microsoft.ML.BatchNorm.Benchmarks.Studies.SmallBatchStudyCommand.Run(args);
 const string Usage = "Usage: --json [--filter TEXT]... [--epochs N (>= 1, default 2)] [--seeds K (>= 1, default 1)] " +
     "[--initialization he-normal|pytorch-uniform|glorot-uniform] [--skip-mlp]";
 if (args.Contains("--json"))

@@ -51,6 +51,16 @@ internal static class MultilayerPerceptronFitting
         HuberDelta = huberDelta,
         Initialization = ToNumerics(options.Initialization),
         InitialWeightScale = options.InitialWeightScale,
+        BatchRenormalization = options.BatchRenormalization is { } renormalization ? new MlpBatchRenormalization
+        {
+            RMax = renormalization.RMax,
+            DMax = renormalization.DMax,
+            WarmUpSteps = renormalization.WarmUpSteps,
+            RMaxRelaxationSteps = renormalization.RMaxRelaxationSteps,
+            DMaxRelaxationSteps = renormalization.DMaxRelaxationSteps,
+            Momentum = renormalization.Momentum,
+        } : null,
+        VirtualBatchSize = options.VirtualBatchSize,
         InferenceStatistics = options.InferenceStatistics == MultilayerPerceptronInferenceStatistics.Population
             ? MlpInferenceStatistics.Population : MlpInferenceStatistics.RunningAverages,
     };

@@ -66,6 +66,32 @@ public abstract class MultilayerPerceptronOptions
     public MultilayerPerceptronInferenceStatistics InferenceStatistics { get; set; } = MultilayerPerceptronInferenceStatistics.RunningAverages;
 
     /// <summary>
+    /// Batch Renormalization (Ioffe 2017, arXiv:1702.03275, Algorithm 1) in training, for small mini-batches: an
+    /// instance with its bounds, schedule and momentum (see <see cref="MultilayerPerceptronBatchRenormalization"/>), or
+    /// null (default) for plain batch normalization. Inference is unchanged. Needs <see cref="UseBatchNormalization"/>
+    /// (otherwise the trainer throws <see cref="ArgumentOutOfRangeException"/> naming this option).
+    /// </summary>
+    public MultilayerPerceptronBatchRenormalization? BatchRenormalization { get; set; }
+
+    /// <summary>
+    /// Ghost batch normalization (Hoffer, Hubara and Soudry 2017, "Train longer, generalize better", arXiv:1705.08741,
+    /// section 4.1; Keras' <c>virtual_batch_size</c>): in training, each batch-norm layer takes its statistics over
+    /// virtual batches of this many consecutive rows of the mini-batch instead of the whole mini-batch (gamma and beta
+    /// shared), and the running statistics are updated after each virtual batch, in order (Hoffer et al.'s Algorithm 1;
+    /// Keras updates them once per mini-batch with the mean of the virtual batches' statistics). Null (default) for the
+    /// whole mini-batch; otherwise in [2, <see cref="BatchSize"/>] (<see cref="ArgumentOutOfRangeException"/> naming it).
+    /// It need not divide BatchSize (Keras requires that): the last virtual batch of a mini-batch takes the remaining
+    /// rows, and a remainder of one row joins the virtual batch before it, as a trailing row joins the last
+    /// mini-batch. Meant for large mini-batches, whose gradient steps are few but whose statistics are then as noisy as
+    /// small batches' (the regularization Hoffer et al. credit small batches with). Inference is unchanged (with
+    /// <see cref="MultilayerPerceptronInferenceStatistics.Population"/>, Algorithm 2's pass normalizes whole mini-batches
+    /// of <see cref="BatchSize"/>, without virtual batches). Needs
+    /// <see cref="UseBatchNormalization"/>. Not offered by the <c>BatchNormalize</c> transform, which computes exact
+    /// statistics of its whole training data.
+    /// </summary>
+    public int? VirtualBatchSize { get; set; }
+
+    /// <summary>
     /// How the dense weights (and biases) are drawn before training. Default
     /// <see cref="MultilayerPerceptronInitialization.PyTorchUniform"/>, PyTorch's <c>nn.Linear</c> default; see
     /// <see cref="MultilayerPerceptronInitialization"/> for the choices and why this one is the default.

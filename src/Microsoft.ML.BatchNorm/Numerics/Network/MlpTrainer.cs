@@ -110,7 +110,10 @@ internal static class MlpTrainer
         MlpNetwork network = MlpNetwork.CreateInitialized(featureCount, settings.HiddenSizes, classCount,
             settings.UseBatchNormalization, settings.BatchNormEpsilon, random, settings.Initialization, settings.InitialWeightScale);
         var plan = new MiniBatchPlan(rowCount, settings.BatchSize);
-        var pass = new MlpTrainingPass(network, plan.MaxRows, objective);
+        var pass = new MlpTrainingPass(network, plan.MaxRows, objective)
+        {
+            BatchNormTraining = MlpBatchNormTraining.CreateOrNull(network, plan.MaxRows, settings.BatchRenormalization, settings.VirtualBatchSize),
+        };
         MlpOptimizer optimizer = MlpOptimizer.Create(settings, pass.Parameters);
         var order = new int[rowCount];
         for (int i = 0; i < rowCount; i++) order[i] = i;

@@ -118,6 +118,26 @@ internal sealed class MlpTrainingPass
     /// <summary>Every trainable array with its gradient: weights (decayed), biases, gamma, beta.</summary>
     public IReadOnlyList<MlpParameter> Parameters { get; }
 
+    /// <summary>
+    /// Batch Renormalization and/or ghost batch normalization for the training-mode batch-norm step of
+    /// <see cref="Forward"/> and <see cref="Backward"/> (see <see cref="MlpBatchNormTraining"/>), or null (default) for
+    /// plain batch normalization over the whole mini-batch. <see cref="ForwardStatistics"/> always uses plain batch
+    /// normalization. Must be built for this <see cref="Network"/> and at least <see cref="MaxRows"/> rows.
+    /// </summary>
+    /// <exception cref="ArgumentException">It belongs to another network or is too small.</exception>
+    public MlpBatchNormTraining? BatchNormTraining
+    {
+        get => _batchNormTraining;
+        init
+        {
+            if (value is not null && (value.Network != Network || value.MaxRows < MaxRows))
+                throw new ArgumentException("The batch-norm workspace belongs to another network or holds fewer rows than the pass.", nameof(BatchNormTraining));
+            _batchNormTraining = value;
+        }
+    }
+
+    private readonly MlpBatchNormTraining? _batchNormTraining;
+
     /// <summary>The logits of the last forward pass (first n x ClassCount values).</summary>
     internal ReadOnlySpan<float> Logits => _outputs[^1];
 
@@ -134,7 +154,7 @@ internal sealed class MlpTrainingPass
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is out of range.</exception>
     public double Forward(int n, float? runningStatisticsMomentum, out int correct)
     {
-        ReadOnlySpan<float> x = ForwardLayers(n, runningStatisticsMomentum);
+        ReadOnlySpan<float> x = ForwardLayers(n, runningStatisticsMomentum, _batchNormTraining);
         int classCount = Network.ClassCount;
         double lossSum = _loss.ForwardBackward(x, Labels.AsSpan(0, n), Targets.AsSpan(0, n * classCount), n, classCount,
             _outputGradients[^1].AsSpan(0, n * classCount), out correct);
@@ -149,9 +169,12 @@ internal sealed class MlpTrainingPass
     /// </summary>
     /// <param name="n">Rows, 2..MaxRows.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is out of range.</exception>
-    public void ForwardStatistics(int n) => ForwardLayers(n, null);
+    public void ForwardStatistics(int n) => ForwardLayers(n, null, null);
 
-    /// <summary>Layer <paramref name="layer"/>'s batch mean of the last forward pass (empty without batch normalization).</summary>
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s batch mean of the last forward pass (empty without batch normalization; the last
+    /// virtual batch's with <see cref="MlpBatchNormTraining.VirtualBatchSize"/>, and so for the variance).
+    /// </summary>
     public ReadOnlySpan<float> BatchMean(int layer) => _batchMeans[layer];
 
     /// <summary>
@@ -161,7 +184,7 @@ internal sealed class MlpTrainingPass
     public ReadOnlySpan<float> BatchVariance(int layer) => _batchVariances[layer];
 
     // The layers' training-mode forward; returns the logits (first n rows).
-    private ReadOnlySpan<float> ForwardLayers(int n, float? runningStatisticsMomentum)
+    private ReadOnlySpan<float> ForwardLayers(int n, float? runningStatisticsMomentum, MlpBatchNormTraining? variant)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(n, MaxRows);
@@ -178,11 +201,16 @@ internal sealed class MlpTrainingPass
                 Span<float> z = _preActivations[l].AsSpan(0, n * outSize);
                 Sgemm.Multiply(false, true, n, outSize, inSize, 1f, x, inSize, layer.Weights, inSize, 0f, z, outSize);
                 if (layer.Bias is not null) DenseKernels.AddBias(z, n, outSize, layer.Bias, applyRelu: false);
-                BatchNormKernels.ForwardTraining(z, n, outSize, layer.Gamma, layer.Beta, layer.BatchNormEpsilon,
-                    layer.HasRelu, a, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
-                if (runningStatisticsMomentum is float momentum)
-                    BatchNormKernels.UpdateRunningStatistics(layer.RunningMean, layer.RunningVariance, _batchMeans[l],
-                        _batchVariances[l], n, momentum);
+                if (variant is not null)
+                    variant.Forward(l, z, n, layer.HasRelu, a, runningStatisticsMomentum, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
+                else
+                {
+                    BatchNormKernels.ForwardTraining(z, n, outSize, layer.Gamma, layer.Beta, layer.BatchNormEpsilon,
+                        layer.HasRelu, a, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
+                    if (runningStatisticsMomentum is float momentum)
+                        BatchNormKernels.UpdateRunningStatistics(layer.RunningMean, layer.RunningVariance, _batchMeans[l],
+                            _batchVariances[l], n, momentum);
+                }
             }
             else
             {
@@ -212,9 +240,13 @@ internal sealed class MlpTrainingPass
             if (layer.HasBatchNorm)
             {
                 dz = _preActivationGradients[l].AsSpan(0, n * outSize);
-                BatchNormKernels.Backward(_preActivations[l].AsSpan(0, n * outSize), _outputs[l].AsSpan(0, n * outSize),
-                    da, n, outSize, layer.Gamma, _batchMeans[l], _inverseStds[l], layer.HasRelu, dz,
-                    GammaGradients[l], BetaGradients[l]);
+                if (_batchNormTraining is not null)
+                    _batchNormTraining.Backward(l, _preActivations[l].AsSpan(0, n * outSize), _outputs[l].AsSpan(0, n * outSize),
+                        da, n, layer.HasRelu, dz, GammaGradients[l], BetaGradients[l]);
+                else
+                    BatchNormKernels.Backward(_preActivations[l].AsSpan(0, n * outSize), _outputs[l].AsSpan(0, n * outSize),
+                        da, n, outSize, layer.Gamma, _batchMeans[l], _inverseStds[l], layer.HasRelu, dz,
+                        GammaGradients[l], BetaGradients[l]);
             }
             else
             {

@@ -64,6 +64,20 @@ internal sealed class MlpTrainingSettings
     /// </summary>
     public MlpInferenceStatistics InferenceStatistics { get; set; } = MlpInferenceStatistics.RunningAverages;
 
+    /// <summary>
+    /// Batch Renormalization (Ioffe 2017, arXiv:1702.03275) in the training-mode forward of the batch-norm layers, or
+    /// null (default) for plain batch normalization. Needs <see cref="UseBatchNormalization"/>. See
+    /// <see cref="MlpBatchNormTraining"/>.
+    /// </summary>
+    public MlpBatchRenormalization? BatchRenormalization { get; set; }
+
+    /// <summary>
+    /// Ghost batch normalization (Hoffer et al. 2017, arXiv:1705.08741): the batch statistics of training are taken
+    /// over virtual batches of this many consecutive rows of each mini-batch, in [2, <see cref="BatchSize"/>]; null
+    /// (default) for the whole mini-batch. Needs <see cref="UseBatchNormalization"/>. See <see cref="MlpBatchNormTraining"/>.
+    /// </summary>
+    public int? VirtualBatchSize { get; set; }
+
     /// <summary>The loss, which fixes the task (multiclass, binary, regression). Default softmax cross-entropy.</summary>
     public MlpLossKind Loss { get; set; } = MlpLossKind.SoftmaxCrossEntropy;
 
@@ -102,7 +116,9 @@ internal sealed class MlpTrainingSettings
     /// LearningRate not finite or &lt;= 0; SgdMomentum, AdamBeta1 or AdamBeta2 outside [0, 1); L2Regularization
     /// negative or not finite; AdamEpsilon or BatchNormEpsilon not finite or &lt;= 0; BatchNormMomentum outside [0, 1];
     /// EarlyStoppingPatience negative; an unknown InferenceStatistics; HuberDelta not finite or &lt;= 0; an unknown Loss or Initialization;
-    /// InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative.
+    /// InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative; VirtualBatchSize outside [2, BatchSize]; a
+    /// BatchRenormalization setting out of range (the name is then <c>BatchRenormalization.RMax</c> and so on);
+    /// BatchRenormalization or VirtualBatchSize set without batch normalization.
     /// </exception>
     public void Validate()
     {
@@ -141,6 +157,16 @@ internal sealed class MlpTrainingSettings
         CheckPositive(InitialWeightScale, nameof(InitialWeightScale));
         if (BatchProgressInterval < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(BatchProgressInterval), BatchProgressInterval, "BatchProgressInterval must not be negative.");
+        BatchRenormalization?.Validate(nameof(BatchRenormalization));
+        if (VirtualBatchSize is int virtualBatchSize && (virtualBatchSize < 2 || virtualBatchSize > BatchSize))
+            throw new ArgumentOutOfRangeException(nameof(VirtualBatchSize), virtualBatchSize,
+                $"VirtualBatchSize must be null (the whole mini-batch) or in [2, BatchSize = {BatchSize}]: a virtual batch needs two rows for its statistics.");
+        if (!UseBatchNormalization && BatchRenormalization is not null)
+            throw new ArgumentOutOfRangeException(nameof(BatchRenormalization), "set",
+                "BatchRenormalization must be null when UseBatchNormalization is false: it changes batch normalization, which is off.");
+        if (!UseBatchNormalization && VirtualBatchSize is not null)
+            throw new ArgumentOutOfRangeException(nameof(VirtualBatchSize), VirtualBatchSize,
+                "VirtualBatchSize must be null when UseBatchNormalization is false: it changes batch normalization, which is off.");
     }
 
     private static void CheckUnitInterval(float value, string name)
