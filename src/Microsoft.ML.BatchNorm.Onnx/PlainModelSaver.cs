@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.ML.BatchNorm.DataView;
 using Microsoft.ML.BatchNorm.Persistence;
 using Microsoft.ML.Data;
@@ -18,9 +17,10 @@ namespace Microsoft.ML.BatchNorm.Onnx;
 /// <item>A <c>CustomMapping</c> (<see cref="PredictedClassFactory"/>, in this assembly, which plain Load finds by
 /// itself from the name stored in the file): <c>Score</c> to the 0-based index of its largest value, as a Single, NaN
 /// when every score is NaN. ONNX outputs cannot be scalars or keys in ML.NET, so the arg-max needs a mapping.</item>
-/// <item><c>MapValue</c> with <c>treatValuesAsKeyType</c>: index k to the label's k-th key value, as a key, which
-/// gives <c>PredictedLabel</c> = <c>Key&lt;UInt32, K&gt;</c> carrying the label's <c>KeyValues</c>; NaN is not in
-/// the map and gives key 0 (missing), as our scorer does for a row with a NaN feature.</item>
+/// <item><see cref="PredictedLabelSteps"/>: <c>MapValue</c> (index k to the label's k-th value, NaN to a value that
+/// is no label), <c>MapValueToKey</c> with the label's values as <c>keyData</c>, which gives <c>PredictedLabel</c> =
+/// <c>Key&lt;UInt32, K&gt;</c> carrying the label's <c>KeyValues</c> of the label's type, and key 0 (missing) for
+/// NaN, as our scorer does for a row with a NaN feature.</item>
 /// <item><c>DropColumns</c> of the index column.</item>
 /// </list>
 /// </remarks>
@@ -46,7 +46,7 @@ internal sealed class PlainModelSaver : IPlainModelSaver
         {
             var estimator = ml.Transforms.ApplyOnnxModel([scoreName], [request.FeatureColumnName], temporary)
                 .Append(ml.Transforms.CustomMapping(new PredictedClassFactory().GetMapping(), PredictedClassFactory.ContractName))
-                .Append(MapClassToLabel(ml, request))
+                .Append(PredictedLabelSteps.Create(ml, request))
                 .Append(ml.Transforms.DropColumns(PredictedClassFactory.PredictedClassColumn));
             chain = estimator.Fit(empty);
             ((ICanSaveModel)chain).Save(ctx);
@@ -58,31 +58,4 @@ internal sealed class PlainModelSaver : IPlainModelSaver
             File.Delete(temporary);
         }
     }
-
-    // index k (as Single) -> the label's k-th key value, as a key with those key values.
-    private static IEstimator<ITransformer> MapClassToLabel(MLContext ml, PlainSaveRequest request)
-    {
-        int classes = request.Network.ClassCount;
-        string output = StandardColumnNames.PredictedLabel, input = PredictedClassFactory.PredictedClassColumn;
-        if (request.LabelKeyValues is not { } labels)
-            return Map(ml, output, input, Enumerable.Range(1, classes).Select(k => (uint)k).ToArray());
-        if (labels.Values.Length != classes || labels.Values.Distinct().Count() != classes)
-            throw new NotSupportedException(
-                $"The label's key values ({labels.Values.Length}, {labels.Values.Distinct().Count()} distinct) do not name the network's {classes} classes one to one; plain Model.Save cannot rebuild PredictedLabel. Use SaveWithNetworks.");
-        var c = CultureInfo.InvariantCulture;
-        return labels.ItemType switch
-        {
-            "Text" => Map(ml, output, input, labels.Values),
-            "Single" => Map(ml, output, input, labels.Values.Select(v => float.Parse(v, c)).ToArray()),
-            "Double" => Map(ml, output, input, labels.Values.Select(v => double.Parse(v, c)).ToArray()),
-            "Int32" => Map(ml, output, input, labels.Values.Select(v => int.Parse(v, c)).ToArray()),
-            "UInt32" => Map(ml, output, input, labels.Values.Select(v => uint.Parse(v, c)).ToArray()),
-            "Int64" => Map(ml, output, input, labels.Values.Select(v => long.Parse(v, c)).ToArray()),
-            "Boolean" => Map(ml, output, input, labels.Values.Select(v => v == "true").ToArray()),
-            _ => throw new NotSupportedException($"Label key values of type {labels.ItemType} cannot be saved with plain Model.Save."),
-        };
-    }
-
-    private static IEstimator<ITransformer> Map<T>(MLContext ml, string output, string input, T[] values)
-        => ml.Transforms.Conversion.MapValue(output, values.Select((v, k) => new KeyValuePair<float, T>(k, v)), input, treatValuesAsKeyType: true);
 }

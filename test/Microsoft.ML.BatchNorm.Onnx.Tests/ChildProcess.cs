@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML.Data;
+using Microsoft.ML.TestFramework;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.BatchNorm.Onnx.Tests;
@@ -11,9 +12,15 @@ public sealed class LoadReport
     public string[] OurAssembliesBeforeLoad { get; set; } = [];
     public string? Error { get; set; }
     public string? ErrorType { get; set; }
+    /// <summary>The visible columns' names, in order.</summary>
+    public string[] ColumnNames { get; set; } = [];
     public Dictionary<string, string> ColumnTypes { get; set; } = [];
+    /// <summary>Per visible column, its annotations as <see cref="AnnotationText.Describe"/> gives them (values included).</summary>
     public Dictionary<string, string[]> ColumnAnnotations { get; set; } = [];
-    public string[] PredictedLabelKeyValues { get; set; } = [];
+    /// <summary>The type of <c>MapKeyToValue("PredictedValue", "PredictedLabel")</c> appended after loading.</summary>
+    public string PredictedValueType { get; set; } = "";
+    /// <summary>Its value on every row (<see cref="CellReader.Describe"/>).</summary>
+    public string[] PredictedValues { get; set; } = [];
     public float[][] Scores { get; set; } = [];
     public uint[] PredictedLabels { get; set; } = [];
     public float[][] EngineScores { get; set; } = [];
@@ -38,6 +45,9 @@ public static class ChildProcess
     /// <summary>Loads with our <c>mlContext.Model.LoadWithNetworks</c>.</summary>
     public const string NetworksLoad = "networks-load";
 
+    // NaN scores (rows with a NaN feature) travel as "NaN".
+    private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     public sealed class EngineOutput
     {
         public float[] Score { get; set; } = [];
@@ -61,7 +71,7 @@ public static class ChildProcess
             string stdout = process.StandardOutput.ReadToEnd();
             process.WaitForExit();
             Assert.AreEqual(0, process.ExitCode, $"child process failed:\n{stdout}\n{stderr.Result}");
-            return JsonSerializer.Deserialize<LoadReport>(File.ReadAllText(reportPath))!;
+            return JsonSerializer.Deserialize<LoadReport>(File.ReadAllText(reportPath), Json)!;
         }
         finally
         {
@@ -107,6 +117,13 @@ public static class ChildProcess
         return model;
     }
 
+    /// <summary>What <c>MapKeyToValue</c> makes of PredictedLabel: its type, and its value on every row.</summary>
+    public static (string Type, string[] Values) PredictedValues(MLContext ml, IDataView scored)
+    {
+        var mapped = ml.Transforms.Conversion.MapKeyToValue("PredictedValue", "PredictedLabel").Fit(scored).Transform(scored);
+        return (mapped.Schema["PredictedValue"].Type.ToString()!, DataViewReader.ReadColumn(mapped, "PredictedValue").Select(CellReader.Describe).ToArray());
+    }
+
     public static int Run(string[] args)
     {
         if (args.Length != 4 || (args[0] != PlainLoad && args[0] != NetworksLoad))
@@ -134,20 +151,19 @@ public static class ChildProcess
                 messages.Add($"{inner.GetType().FullName}: {inner.Message}");
             report.Error = string.Join(" ---> ", messages);
             report.ErrorType = e.GetType().FullName;
-            File.WriteAllText(args[3], JsonSerializer.Serialize(report));
+            File.WriteAllText(args[3], JsonSerializer.Serialize(report, Json));
             return 0;
         }
         var data = OnnxTestData.Load(ml, rows);
         var scored = model.Transform(data);
         report.LoadSeconds = clock.Elapsed.TotalSeconds;
+        report.ColumnNames = scored.Schema.Where(c => !c.IsHidden).Select(c => c.Name).ToArray();
         foreach (var column in scored.Schema.Where(c => !c.IsHidden))
         {
             report.ColumnTypes[column.Name] = column.Type.ToString()!;
-            report.ColumnAnnotations[column.Name] = column.Annotations.Schema.Select(a => $"{a.Name}:{a.Type}").ToArray();
+            report.ColumnAnnotations[column.Name] = AnnotationText.Describe(column.Annotations);
         }
-        var keyValues = default(VBuffer<ReadOnlyMemory<char>>);
-        scored.Schema["PredictedLabel"].GetKeyValues(ref keyValues);
-        report.PredictedLabelKeyValues = keyValues.DenseValues().Select(v => v.ToString()).ToArray();
+        (report.PredictedValueType, report.PredictedValues) = PredictedValues(ml, scored);
         report.Scores = scored.GetColumn<float[]>("Score").ToArray();
         report.PredictedLabels = scored.GetColumn<uint>("PredictedLabel").ToArray();
         var engine = ml.Model.CreatePredictionEngine<LabeledRow, EngineOutput>(model, inputSchemaDefinition: OnnxTestData.SchemaFor(rows));
@@ -158,7 +174,7 @@ public static class ChildProcess
             report.EngineLabels = [.. report.EngineLabels, prediction.PredictedLabel];
         }
         report.MicroAccuracy = ml.MulticlassClassification.Evaluate(scored).MicroAccuracy;
-        File.WriteAllText(args[3], JsonSerializer.Serialize(report));
+        File.WriteAllText(args[3], JsonSerializer.Serialize(report, Json));
         return 0;
     }
 }

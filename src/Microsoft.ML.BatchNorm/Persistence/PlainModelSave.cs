@@ -9,7 +9,7 @@ namespace Microsoft.ML.BatchNorm.Persistence;
 /// <summary>What a network's prediction transformer produces, so the companion package can rebuild its columns.</summary>
 internal enum NetworkTask
 {
-    /// <summary>Score = Vector&lt;Single, K&gt; (softmax), PredictedLabel = key of the label with its key values.</summary>
+    /// <summary>Score = Vector&lt;Single, K&gt; (softmax), PredictedLabel = Key&lt;UInt32, K&gt; with the label's key values.</summary>
     MulticlassClassification,
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Trainers;
@@ -10,6 +11,8 @@ namespace Microsoft.ML.Trainers;
 internal sealed class LabelKeyValues
 {
     private const string Kind = "KeyValues";
+    private const string TrainingLabelValues = "TrainingLabelValues";
+    private const string SlotNames = "SlotNames";
 
     private LabelKeyValues(DataViewSchema.Annotations annotations) => Annotations = annotations;
 
@@ -22,6 +25,45 @@ internal sealed class LabelKeyValues
         builder.Add(source, kind => kind == Kind);
         return new LabelKeyValues(builder.ToAnnotations());
     }
+
+    /// <summary>
+    /// What ML.NET's multiclass scorer puts on PredictedLabel from the label: its <c>KeyValues</c> (typed as the
+    /// label's), when they are a vector of <paramref name="classCount"/> values; otherwise nothing
+    /// (src/Microsoft.ML.Data/Scorers/PredictedLabelScorerBase.cs takes them from Score's TrainingLabelValues).
+    /// </summary>
+    public DataViewSchema.Annotations PredictedLabelAnnotations(int classCount)
+    {
+        var builder = new DataViewSchema.Annotations.Builder();
+        if (NamesClasses(classCount) is not null)
+            builder.Add(Annotations, kind => kind == Kind);
+        return builder.ToAnnotations();
+    }
+
+    /// <summary>
+    /// What ML.NET's multiclass scorer puts on Score from the label (MulticlassClassificationScorer.WrapCore): the
+    /// label's key values as <c>TrainingLabelValues</c>, and again as <c>SlotNames</c> when they are text, when they are
+    /// a vector of <paramref name="classCount"/> values; otherwise nothing.
+    /// </summary>
+    public DataViewSchema.Annotations ScoreAnnotations(int classCount)
+    {
+        var builder = new DataViewSchema.Annotations.Builder();
+        if (NamesClasses(classCount) is { } column)
+        {
+            var add = typeof(LabelKeyValues).GetMethod(nameof(AddAs), BindingFlags.NonPublic | BindingFlags.Static)!
+                .MakeGenericMethod(((VectorDataViewType)column.Type).ItemType.RawType);
+            add.Invoke(null, [builder, Annotations, column, TrainingLabelValues]);
+            if (((VectorDataViewType)column.Type).ItemType is TextDataViewType)
+                add.Invoke(null, [builder, Annotations, column, SlotNames]);
+        }
+        return builder.ToAnnotations();
+    }
+
+    private DataViewSchema.Column? NamesClasses(int classCount) =>
+        Annotations.Schema.GetColumnOrNull(Kind) is { Type: VectorDataViewType { Size: var size } } column && size == classCount ? column : null;
+
+    // The annotation's getter is typed by the item type: this generic step is called for it by reflection.
+    private static void AddAs<T>(DataViewSchema.Annotations.Builder builder, DataViewSchema.Annotations source, DataViewSchema.Column column, string kind)
+        => builder.Add(kind, column.Type, source.GetGetter<VBuffer<T>>(column));
 
     /// <summary>The item type's name and the values as strings, or null when the label had no key values.</summary>
     /// <exception cref="NotSupportedException">The key values are of a type the model file does not hold.</exception>

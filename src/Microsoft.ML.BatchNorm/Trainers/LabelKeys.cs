@@ -28,13 +28,4 @@ internal static class LabelKeys
         }
         return row.GetGetter<ulong>(column);
     }
-
-    /// <summary>A getter of <paramref name="rawType"/> that writes <paramref name="read"/>'s key value.</summary>
-    public static Delegate MakeKeyGetter(Type rawType, Func<uint> read)
-    {
-        if (rawType == typeof(uint)) return (ValueGetter<uint>)((ref uint v) => v = read());
-        if (rawType == typeof(byte)) return (ValueGetter<byte>)((ref byte v) => v = checked((byte)read()));
-        if (rawType == typeof(ushort)) return (ValueGetter<ushort>)((ref ushort v) => v = checked((ushort)read()));
-        return (ValueGetter<ulong>)((ref ulong v) => v = read());
-    }
 }

@@ -16,7 +16,7 @@ public static class MultilayerPerceptronCatalog
     /// Adam, with the other options at their defaults (see <see cref="MultilayerPerceptronTrainer.Options"/>).
     /// </summary>
     /// <param name="catalog">The multiclass trainers catalog.</param>
-    /// <param name="labelColumnName">Label column: a key type with at least 2 values. Default "Label".</param>
+    /// <param name="labelColumnName">Label column: a key of UInt32 (as from MapValueToKey) with at least 2 values. Default "Label".</param>
     /// <param name="featureColumnName">Feature column: a known-size vector of Single. Default "Features".</param>
     /// <param name="hiddenLayerSizes">Widths of the hidden layers; null for [256, 128].</param>
     /// <param name="numberOfEpochs">Passes over the data, at least 1. Default 10.</param>

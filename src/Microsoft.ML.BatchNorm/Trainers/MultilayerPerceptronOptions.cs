@@ -16,7 +16,7 @@ public abstract class MultilayerPerceptronOptions
     }
 
     /// <summary>
-    /// Label column. Default "Label". Multiclass: a key type with at least 2 values; binary: Boolean; regression:
+    /// Label column. Default "Label". Multiclass: a key of UInt32 with at least 2 values; binary: Boolean; regression:
     /// Single.
     /// </summary>
     public string LabelColumnName { get; set; } = StandardColumnNames.Label;

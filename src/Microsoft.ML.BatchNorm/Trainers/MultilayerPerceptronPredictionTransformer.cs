@@ -4,9 +4,10 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.Trainers;
 
 /// <summary>
-/// Scores rows with a trained multiclass <see cref="MultilayerPerceptronModelParameters"/>: appends <c>Score</c> (class
-/// probabilities, a vector of Single with one slot per class) and <c>PredictedLabel</c> (the most probable class as a
-/// key of the label's type, carrying the label's key values). A row-to-row mapper, so PredictionEngine works.
+/// Scores rows with a trained multiclass <see cref="MultilayerPerceptronModelParameters"/>: appends <c>PredictedLabel</c>
+/// (the most probable class as a <c>Key&lt;UInt32, K&gt;</c>, carrying the label's key values) and <c>Score</c> (class
+/// probabilities, a vector of Single with one slot per class), with the names, types and annotations ML.NET's
+/// multiclass trainers (e.g. LbfgsMaximumEntropy) give them. A row-to-row mapper, so PredictionEngine works.
 /// </summary>
 /// <remarks>
 /// <para>A row with a NaN feature gets a Score of NaN for every class and PredictedLabel key 0 (the missing key), as
@@ -27,7 +28,7 @@ public sealed class MultilayerPerceptronPredictionTransformer : MultilayerPercep
         LabelKeyValues = labelKeyValues;
         if (labelType.Count != (ulong)model.ClassCount)
             throw new ArgumentException($"The label has {labelType.Count} classes but the network scores {model.ClassCount}.");
-        Head = new MulticlassPredictionHead(model.ClassCount, labelType, labelKeyValues);
+        Head = new MulticlassPredictionHead(model.ClassCount, labelKeyValues);
     }
 
     internal KeyDataViewType LabelType { get; }

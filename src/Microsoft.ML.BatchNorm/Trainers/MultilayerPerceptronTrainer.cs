@@ -11,10 +11,12 @@ namespace Microsoft.ML.Trainers;
 /// (paper section 3). Create it with <c>mlContext.MulticlassClassification.Trainers.MultilayerPerceptron(...)</c>.
 /// </summary>
 /// <remarks>
-/// <para>Input: a key-typed label column (use <c>MapValueToKey</c>) with at least 2 classes, and a known-size vector of
-/// <see cref="float"/> features. Output, like ML.NET's multiclass trainers: <c>Score</c>, a vector of the class
-/// probabilities (key value k is at index k - 1), and <c>PredictedLabel</c>, a key of the label's type carrying the
-/// label's key values, so <c>Evaluate</c>, <c>MapKeyToValue</c> and <c>PredictionEngine</c> work.</para>
+/// <para>Input: a label column of type <c>Key&lt;UInt32&gt;</c> (use <c>MapValueToKey</c>) with at least 2 classes, and a
+/// known-size vector of <see cref="float"/> features. Output, with the names, types, order and annotations of ML.NET's
+/// multiclass trainers (LbfgsMaximumEntropy, SdcaMaximumEntropy): <c>PredictedLabel</c>, a <c>Key&lt;UInt32, K&gt;</c>
+/// carrying the label's key values, and <c>Score</c>, a vector of the K class probabilities (key value k is at
+/// index k - 1) carrying them as <c>TrainingLabelValues</c> (and <c>SlotNames</c> when they are text), so
+/// <c>Evaluate</c>, <c>MapKeyToValue</c>, <c>PredictionEngine</c> and tools reading the scorer's annotations work.</para>
 /// <para>Running statistics follow PyTorch's momentum convention:
 /// <c>running = (1 - momentum) * running + momentum * batch</c> (default 0.1), the running variance from the unbiased
 /// batch variance. A trailing mini-batch of one row is merged into the previous one.</para>
@@ -65,8 +67,8 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
     /// <summary>Trains on <paramref name="input"/> (holding out <see cref="MultilayerPerceptronOptions.ValidationFraction"/> of it, if set).</summary>
     /// <param name="input">Training data with the label and feature columns.</param>
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The label column is missing or not a key with at least 2 values,
-    /// or the feature column is missing or not a known-size vector of Single.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The label column is missing or not a key of UInt32 with at least 2
+    /// values, or the feature column is missing or not a known-size vector of Single.</exception>
     /// <exception cref="InvalidOperationException">Fewer than 2 rows, a missing label, a non-finite feature (the
     /// message names the row), or training diverged (the loss became NaN or infinite).</exception>
     /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
@@ -108,20 +110,26 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
         if (label.Type is not KeyDataViewType labelType)
             throw SchemaChecks.WrongType(paramName, "Label", label.Name,
                 "a key type (convert it with mlContext.Transforms.Conversion.MapValueToKey)", label.Type.ToString() ?? "");
+        if (labelType.RawType != typeof(uint))
+            throw SchemaChecks.WrongType(paramName, "Label", label.Name, UInt32KeyAdvice(label.Name), label.Type.ToString() ?? "");
         if (labelType.Count < 2 || labelType.Count > int.MaxValue)
             throw new ArgumentOutOfRangeException(paramName,
                 $"Label column '{label.Name}' has {labelType.Count} class(es); a classifier needs at least 2.");
         return (labelType, MultilayerPerceptronFitting.CheckFeatures(schema, _options, paramName));
     }
 
+    // ML.NET's multiclass trainers and scorer use keys of UInt32 only (PredictedLabel is always Key<UInt32, K>).
+    private static string UInt32KeyAdvice(string name) =>
+        $"a key of UInt32, as ML.NET's multiclass trainers (convert it with mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.UInt32), which keeps the key count)";
+
     /// <summary>
-    /// Schema propagation: adds <c>Score</c> (vector of Single) and <c>PredictedLabel</c> (the label's key type,
-    /// with its key values).
+    /// Schema propagation: adds <c>PredictedLabel</c> (a key of UInt32 with the label's key values) and <c>Score</c> (a
+    /// vector of Single), with the annotations ML.NET's multiclass trainers promise.
     /// </summary>
     /// <param name="inputSchema">The shape of the input.</param>
     /// <exception cref="ArgumentNullException"><paramref name="inputSchema"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">The label is missing or not a key, or the features are missing
-    /// or not a known-size vector of Single.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The label is missing or not a key of UInt32, or the features are
+    /// missing or not a known-size vector of Single.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
@@ -129,12 +137,13 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
         if (!label.IsKey || label.Kind != SchemaShape.Column.VectorKind.Scalar)
             throw SchemaChecks.WrongType(nameof(inputSchema), "Label", label.Name,
                 "a key type (convert it with mlContext.Transforms.Conversion.MapValueToKey)", SchemaChecks.Describe(label));
-        var features = MultilayerPerceptronFitting.CheckFeatures(inputSchema, _options, nameof(inputSchema));
-        // SchemaShape.Column has no public constructor: copies of the features (a float vector) and of the label (a key
-        // with its key values) have exactly the promised shapes.
-        return ShapeSource.Copies(
-            [new InputOutputColumnPair(StandardColumnNames.Score, features.Name),
-             new InputOutputColumnPair(StandardColumnNames.PredictedLabel, label.Name)])
+        if (label.ItemType.RawType != typeof(uint))
+            throw SchemaChecks.WrongType(nameof(inputSchema), "Label", label.Name, UInt32KeyAdvice(label.Name), SchemaChecks.Describe(label));
+        MultilayerPerceptronFitting.CheckFeatures(inputSchema, _options, nameof(inputSchema));
+        // SchemaShape.Column has no public constructor: a built-in multiclass trainer promises exactly these columns
+        // (its GetOutputSchema checks the shape only; nothing is trained).
+        return ShapeSource.MLContext.MulticlassClassification.Trainers
+            .LbfgsMaximumEntropy(_options.LabelColumnName, _options.FeatureColumnName)
             .GetOutputSchema(inputSchema);
     }
 }

@@ -4,15 +4,20 @@ namespace Microsoft.ML.Trainers;
 
 /// <summary>
 /// The annotations ML.NET's scorers put on the columns they add (src/Microsoft.ML.Data/Scorers/RowToRowScorerBase.cs,
-/// checked against LbfgsLogisticRegression's and Sdca's output): <c>ScoreColumnKind</c> (the task, e.g.
-/// "BinaryClassification", "Regression"), <c>ScoreValueKind</c> (the column's role: "Score", "Probability",
+/// checked against LbfgsLogisticRegression's, Sdca's, LbfgsMaximumEntropy's and SdcaMaximumEntropy's output):
+/// <c>ScoreColumnKind</c> (the task: "BinaryClassification", "MulticlassClassification", "Regression"), <c>ScoreValueKind</c> (the column's role: "Score", "Probability",
 /// "PredictedLabel"), <c>ScoreColumnSetId</c> (a key of UInt32 with 2^31 - 1 values, one more than the largest set id
 /// already in the input schema, so each scoring step's columns form a set) and, on a probability,
-/// <c>IsNormalized</c> true. ML.NET's helpers to add them are internal: they are added here under their kind names.
+/// <c>IsNormalized</c> true. The multiclass scorer adds the label's values (see
+/// <see cref="LabelKeyValues.PredictedLabelAnnotations"/> and <see cref="LabelKeyValues.ScoreAnnotations"/>,
+/// src/Microsoft.ML.Data/Scorers/MulticlassClassificationScorer.cs and PredictedLabelScorerBase.cs): the label's
+/// <c>KeyValues</c> on PredictedLabel, and on Score the same values as <c>TrainingLabelValues</c> (and as
+/// <c>SlotNames</c> when they are text). ML.NET's helpers to add them are internal: they are added here under their kind names.
 /// </summary>
 internal static class ScoreColumnAnnotations
 {
     public const string BinaryClassification = "BinaryClassification";
+    public const string MulticlassClassification = "MulticlassClassification";
     public const string Regression = "Regression";
 
     private const string ScoreColumnKind = "ScoreColumnKind";
@@ -42,11 +47,15 @@ internal static class ScoreColumnAnnotations
     }
 
     /// <summary>
-    /// The annotations of one added column, in the order ML.NET's scorers give them: the binary scorer's Score and
-    /// Probability (kind, set id, [IsNormalized,] value kind) and PredictedLabel (kind, value kind, set id); the
-    /// regression scorer's Score (set id, kind, value kind).
+    /// The annotations of one added column, in the order ML.NET's scorers give them: the binary and multiclass
+    /// scorers' Score and Probability (kind, set id, [IsNormalized,] value kind[, label values]) and PredictedLabel
+    /// (kind, value kind[, label values], set id); the regression scorer's Score (set id, kind, value kind).
     /// </summary>
-    public static DataViewSchema.Annotations For(string columnKind, string valueKind, uint setId)
+    /// <param name="columnKind">The task (<see cref="BinaryClassification"/>, <see cref="MulticlassClassification"/>, <see cref="Regression"/>).</param>
+    /// <param name="valueKind">The column's role (<see cref="StandardValueKinds"/>).</param>
+    /// <param name="setId">The set id (<see cref="NextSetId"/>).</param>
+    /// <param name="labelValues">The multiclass scorer's annotations naming the classes, placed where it places them; null for none.</param>
+    public static DataViewSchema.Annotations For(string columnKind, string valueKind, uint setId, DataViewSchema.Annotations? labelValues = null)
     {
         var builder = new DataViewSchema.Annotations.Builder();
         if (columnKind == Regression)
@@ -59,6 +68,8 @@ internal static class ScoreColumnAnnotations
         {
             AddText(builder, ScoreColumnKind, columnKind);
             AddText(builder, ScoreValueKind, valueKind);
+            if (labelValues is not null)
+                builder.Add(labelValues, _ => true);
             AddSetId(builder, setId);
         }
         else
@@ -68,6 +79,8 @@ internal static class ScoreColumnAnnotations
             if (valueKind == StandardValueKinds.Probability)
                 builder.Add(IsNormalized, BooleanDataViewType.Instance, (ref bool value) => value = true);
             AddText(builder, ScoreValueKind, valueKind);
+            if (labelValues is not null)
+                builder.Add(labelValues, _ => true);
         }
         return builder.ToAnnotations();
     }
