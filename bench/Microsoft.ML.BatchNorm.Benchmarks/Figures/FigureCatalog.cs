@@ -53,7 +53,8 @@ public static class FigureCatalog
     /// The PyTorch script's MLP figures on Fashion-MNIST: <c>mlp_epoch/B=..</c> (with <c>mlp_test_accuracy/B=..</c>)
     /// for each batch size, trained <paramref name="epochs"/> epochs; <c>predict_batch/10000</c> (and
     /// <c>.../transform</c>, through ML.NET's Transform and a cursor); <c>predict_row</c>;
-    /// and <c>predict_row/engine</c> (through ML.NET's PredictionEngine). Empty, with a note on stderr, when the
+    /// and <c>predict_row/engine</c> (through ML.NET's PredictionEngine); the last two again through the plain-saved,
+    /// plain-loaded model (<c>.../onnx</c>: ONNX Runtime via the companion package). Empty, with a note on stderr, when the
     /// dataset is not installed.
     /// </summary>
     /// <param name="epochs">Epochs per batch size (the script's --epochs; default 2).</param>
@@ -90,6 +91,8 @@ public static class FigureCatalog
         yield return new TransformScoringFigure();
         yield return new PredictRowFigure();
         yield return new PredictionEngineFigure();
+        yield return new TransformScoringFigure(plainSaved: true);
+        yield return new PredictionEngineFigure(plainSaved: true);
     }
 
     private static IEnumerable<Figure> MlNetFigures()

@@ -9,15 +9,22 @@ namespace Microsoft.ML.BatchNorm.Benchmarks.Figures;
 /// the <see cref="PredictionEngineFigure"/>'s pipeline over a <c>LoadFromEnumerable</c> view, consumed by one cursor
 /// reading <c>Score</c> and <c>PredictedClass</c> of every row (what <c>Evaluate</c> or <c>CreateEnumerable</c> do).
 /// Next to <c>predict_batch/10000</c> (the bare network) it shows what the data-view layer costs; the cursor scores
-/// tiles of rows at once. Public ML.NET API only.
+/// tiles of rows at once. Public ML.NET API only. <c>predict_batch/10000/transform/onnx</c> scores the plain-saved
+/// and plain-loaded copy of the pipeline (<see cref="PredictionEngineFigure.PlainSavedPipeline"/>: ONNX Runtime).
 /// </summary>
 public sealed class TransformScoringFigure : Figure
 {
+    private readonly bool _plainSaved;
+
+    /// <summary>A figure of the in-memory pipeline, or of its plain-saved and plain-loaded copy.</summary>
+    /// <param name="plainSaved">Whether to score the copy read back by plain <c>Model.Load</c> (ONNX Runtime).</param>
+    public TransformScoringFigure(bool plainSaved = false) => _plainSaved = plainSaved;
+
     private ITransformer? _model;
     private IDataView? _test;
 
     /// <inheritdoc/>
-    public override string Name => "predict_batch/10000/transform";
+    public override string Name => _plainSaved ? "predict_batch/10000/transform/onnx" : "predict_batch/10000/transform";
 
     /// <inheritdoc/>
     public override double Rows => 10000;
@@ -29,7 +36,7 @@ public sealed class TransformScoringFigure : Figure
     public override void Setup()
     {
         var mlContext = new MLContext(seed: 0);
-        _model = PredictionEngineFigure.TrainPipeline(mlContext);
+        _model = _plainSaved ? PredictionEngineFigure.PlainSavedPipeline(mlContext) : PredictionEngineFigure.TrainPipeline(mlContext);
         LabeledDataset test = FashionMnistData.Test;
         _test = mlContext.Data.LoadFromEnumerable(Enumerable.Range(0, test.Count).Select(i => FashionMnistData.ToRow(test, i)).ToArray());
     }
@@ -59,5 +66,9 @@ public sealed class TransformScoringFigure : Figure
     }
 
     /// <inheritdoc/>
-    public override void Cleanup() => (_model, _test) = (null, null);
+    public override void Cleanup()
+    {
+        (_model as IDisposable)?.Dispose();
+        (_model, _test) = (null, null);
+    }
 }
