@@ -208,7 +208,8 @@ public static class NetworkModelOperations
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a model zip, is truncated, lacks an entry, fails a
     /// checksum (a changed byte in any of our entries, format version 3 and later; the parameters in every version),
-    /// claims format version 3 or later without the digests, or was written by a newer format version; the message
+    /// claims format version 3 or later without the digests, places a layer's batch normalization after its activation
+    /// while claiming a version before 4, or was written by a newer format version; the message
     /// names the file and, where one is at fault, the entry. Files of format versions 1 and 2 have no digests for
     /// their headers, manifest and nested models and load as before.</exception>
     public static ITransformer LoadWithNetworks(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema inputSchema)
