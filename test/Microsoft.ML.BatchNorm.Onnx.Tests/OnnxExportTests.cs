@@ -95,6 +95,19 @@ public sealed class OnnxExportTests
         }
     }
 
+    /// <summary>
+    /// The graph plain Save embeds marks a network with batch normalization after the activation as network format 2
+    /// (a reader of format 1 refuses it instead of reading it as dense -> BN -> ReLU); other networks keep format 1.
+    /// </summary>
+    [TestMethod]
+    public void TheEmbeddedGraphMarksTheAfterActivationPlacement()
+    {
+        static string Marker(MultilayerPerceptronPredictionTransformer mlp) =>
+            OnnxMetadataReader.Read(Persistence.EmbeddedNetworkGraphAccess.Build(mlp))[EmbeddedNetworkGraph.MarkerKey];
+        Assert.AreEqual("Microsoft.ML.BatchNorm.Network/1", Marker(Trained.Value.Mlp));
+        Assert.AreEqual("Microsoft.ML.BatchNorm.Network/2", Marker(TrainedAfterActivation.Value.Mlp));
+    }
+
     [TestMethod]
     [DataRow(true)]
     [DataRow(false)]
