@@ -54,6 +54,13 @@ internal static class SampleCommand
             CustomParser = r => ParseNumber<float>(r, "--learning-rate", v => v > 0 && float.IsFinite(v), "a positive number"),
         };
         var noBatchNorm = new Option<bool>("--no-batch-norm") { Description = "Dense -> ReLU hidden layers, without batch normalization." };
+        var placement = new Option<string>("--bn-placement")
+        {
+            Description = "Where batch normalization sits in a hidden layer: before the ReLU (dense -> BN -> ReLU, Ioffe " +
+                "and Szegedy 2015) or after it (dense -> ReLU -> BN, as in many Keras examples).",
+            DefaultValueFactory = _ => "before",
+        };
+        placement.AcceptOnlyFromAmong("before", "after");
         var optimizer = new Option<string>("--optimizer") { Description = "adam or sgd (with momentum 0.9).", DefaultValueFactory = _ => "adam" };
         optimizer.AcceptOnlyFromAmong("adam", "sgd");
         var output = new Option<string>("--output")
@@ -89,7 +96,7 @@ internal static class SampleCommand
             "embedded digits, draws its learning curves, evaluates it, saves it with SaveWithNetworks and checks the " +
             "reloaded model. 'compare' trains it with and without batch normalization.")
         {
-            dataset, data, epochs, batchSize, hidden, learningRate, noBatchNorm, optimizer, output, seed, validationFraction,
+            dataset, data, epochs, batchSize, hidden, learningRate, noBatchNorm, placement, optimizer, output, seed, validationFraction,
             earlyStopping,
         };
         root.Validators.Add(r => CheckDatasetAndData(r, dataset, data));
@@ -97,6 +104,11 @@ internal static class SampleCommand
         {
             if (r.GetValue(earlyStopping) > 0 && r.GetValue(validationFraction) == 0)
                 r.AddError("--early-stopping watches the validation loss: it needs --validation-fraction above 0.");
+        });
+        root.Validators.Add(r =>
+        {
+            if (r.GetValue(noBatchNorm) && r.GetResult(placement) is { Implicit: false })
+                r.AddError("--bn-placement places batch normalization: it cannot go with --no-batch-norm.");
         });
         root.Subcommands.Add(CompareCommand.Create(console));
 
@@ -115,7 +127,10 @@ internal static class SampleCommand
                 OutputPath: parseResult.GetValue(output),
                 Seed: parseResult.GetValue(seed),
                 ValidationFraction: parseResult.GetValue(validationFraction),
-                EarlyStoppingPatience: parseResult.GetValue(earlyStopping));
+                EarlyStoppingPatience: parseResult.GetValue(earlyStopping),
+                BatchNormPlacement: parseResult.GetValue(placement) == "after"
+                    ? MultilayerPerceptronBatchNormalizationPlacement.AfterActivation
+                    : MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation);
             return Execute(console, settings);
         });
 

@@ -28,6 +28,7 @@ internal enum DatasetChoice
 /// <param name="Seed">Seed of the split, the initialization and the shuffles.</param>
 /// <param name="ValidationFraction">Fraction of the training rows held out for the per-epoch validation figures.</param>
 /// <param name="EarlyStoppingPatience">Epochs without a lower validation loss before training stops; 0 for no early stopping.</param>
+/// <param name="BatchNormPlacement">Batch normalization before the ReLU (the paper's, default) or after it (--bn-placement).</param>
 internal sealed record SampleSettings(
     DatasetChoice Dataset,
     string? DataDirectory,
@@ -40,4 +41,10 @@ internal sealed record SampleSettings(
     string? OutputPath,
     int Seed,
     double ValidationFraction,
-    int EarlyStoppingPatience);
+    int EarlyStoppingPatience,
+    MultilayerPerceptronBatchNormalizationPlacement BatchNormPlacement = MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation)
+{
+    /// <summary>How the network's hidden layers are described: "on", "on, after the ReLU" or "off".</summary>
+    public string BatchNormDescription => !UseBatchNormalization ? "off"
+        : BatchNormPlacement == MultilayerPerceptronBatchNormalizationPlacement.AfterActivation ? "on, after the ReLU" : "on";
+}

@@ -34,6 +34,7 @@ internal sealed class TrainingRun
         {
             HiddenLayerSizes = _settings.HiddenSizes,
             UseBatchNormalization = _settings.UseBatchNormalization,
+            BatchNormalizationPlacement = _settings.BatchNormPlacement,
             NumberOfEpochs = _settings.Epochs,
             BatchSize = _settings.BatchSize,
             Optimizer = _settings.Optimizer,
@@ -63,7 +64,7 @@ internal sealed class TrainingRun
             $"{data.ClassNames.Count} classes; loaded in {total.Elapsed.TotalSeconds:F1} s"));
         string layers = string.Join(" -> ", new[] { data.FeatureCount }.Concat(_settings.HiddenSizes).Append(data.ClassNames.Count));
         _console.MarkupLine(Markup.Escape(
-            $"Network: {layers}, batch normalization {(_settings.UseBatchNormalization ? "on" : "off")}"));
+            $"Network: {layers}, batch normalization {_settings.BatchNormDescription}"));
         _console.MarkupLine(Markup.Escape(
             $"Training: {_settings.Optimizer}, learning rate {_settings.LearningRate:G4}, batch {_settings.BatchSize}, " +
             $"{_settings.Epochs} epochs, {_settings.ValidationFraction:P0} of the training rows for validation, " +
@@ -152,7 +153,7 @@ internal sealed class TrainingRun
     private string? DrawLearningCurves(IReadOnlyList<MultilayerPerceptronEpoch> epochs, string datasetName, string modelPath)
     {
         var (png, svg) = LearningCurves.PathsFor(modelPath);
-        string title = $"{datasetName}, batch norm {(_settings.UseBatchNormalization ? "on" : "off")}";
+        string title = $"{datasetName}, batch norm {_settings.BatchNormDescription}";
         try
         {
             LearningCurves.Save(epochs, title, png, svg);

@@ -54,6 +54,60 @@ public sealed class OnnxExportTests
         }
     }
 
+    /// <summary>The digits network with dense + bias -> ReLU -> batch norm hidden layers, its test inputs and scores.</summary>
+    private static readonly Lazy<(MultilayerPerceptronPredictionTransformer Mlp, float[][] Normalized, float[][] Scores)> TrainedAfterActivation = new(() =>
+    {
+        var ml = new MLContext(seed: 1);
+        var (train, test) = OnnxTestData.Digits();
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Transforms.BatchNormalize("Normalized", "Features"))
+            .Append(ml.MulticlassClassification.Trainers.MultilayerPerceptron(new MultilayerPerceptronTrainer.Options
+            {
+                FeatureColumnName = "Normalized", HiddenLayerSizes = [32, 16], NumberOfEpochs = 2,
+                BatchNormalizationPlacement = MultilayerPerceptronBatchNormalizationPlacement.AfterActivation,
+            }))
+            .Fit(OnnxTestData.Load(ml, train));
+        var scored = model.Transform(OnnxTestData.Load(ml, test));
+        return ((MultilayerPerceptronPredictionTransformer)model.ToArray()[^1], scored.GetColumn<float[]>("Normalized").ToArray(),
+            OnnxTestData.Scores(ml, scored));
+    });
+
+    /// <summary>
+    /// Batch normalization after the activation: folded into the next layer's Gemm, or unfolded as Gemm -> Relu ->
+    /// BatchNormalization, ONNX Runtime gives our scores.
+    /// </summary>
+    [TestMethod]
+    [DataRow(true)]
+    [DataRow(false)]
+    public void AfterActivationScoresMatchInOnnxRuntime(bool fold)
+    {
+        var (mlp, normalized, scores) = TrainedAfterActivation.Value;
+        Assert.AreEqual(MultilayerPerceptronBatchNormalizationPlacement.AfterActivation, mlp.Model.Layers[0].BatchNormalizationPlacement);
+        using var stream = new MemoryStream();
+        mlp.ExportToOnnx(stream, new OnnxExportOptions { FoldBatchNormalization = fold });
+        using var session = new InferenceSession(stream.ToArray());
+        int offset = 0;
+        foreach (int batch in new[] { 1, 7, 33 })
+        {
+            var output = Run(session, "Normalized", normalized.Skip(offset).Take(batch).ToArray());
+            AssertClose(scores.Skip(offset).Take(batch).ToArray(), output, $"after the activation, fold {fold}, batch {batch}");
+            offset += batch;
+        }
+    }
+
+    /// <summary>
+    /// The graph plain Save embeds marks a network with batch normalization after the activation as network format 2
+    /// (a reader of format 1 refuses it instead of reading it as dense -> BN -> ReLU); other networks keep format 1.
+    /// </summary>
+    [TestMethod]
+    public void TheEmbeddedGraphMarksTheAfterActivationPlacement()
+    {
+        static string Marker(MultilayerPerceptronPredictionTransformer mlp) =>
+            OnnxMetadataReader.Read(Persistence.EmbeddedNetworkGraphAccess.Build(mlp))[EmbeddedNetworkGraph.MarkerKey];
+        Assert.AreEqual("Microsoft.ML.BatchNorm.Network/1", Marker(Trained.Value.Mlp));
+        Assert.AreEqual("Microsoft.ML.BatchNorm.Network/2", Marker(TrainedAfterActivation.Value.Mlp));
+    }
+
     [TestMethod]
     [DataRow(true)]
     [DataRow(false)]
@@ -124,6 +178,15 @@ public sealed class OnnxExportTests
             // The model plain Model.Save puts inside ML.NET's OnnxTransformer.
             paths.Add(Path.Combine(directory, "embedded.onnx"));
             File.WriteAllBytes(paths[^1], Persistence.EmbeddedNetworkGraphAccess.Build(mlp));
+            // Batch normalization after the activation: both exports and the embedded graph.
+            var after = TrainedAfterActivation.Value.Mlp;
+            foreach (bool fold in new[] { true, false })
+            {
+                paths.Add(Path.Combine(directory, $"mlp-after-{fold}.onnx"));
+                after.ExportToOnnx(paths[^1], new OnnxExportOptions { FoldBatchNormalization = fold });
+            }
+            paths.Add(Path.Combine(directory, "embedded-after.onnx"));
+            File.WriteAllBytes(paths[^1], Persistence.EmbeddedNetworkGraphAccess.Build(after));
             string script = "import sys, onnx\nfor p in sys.argv[1:]:\n    onnx.checker.check_model(onnx.load(p), full_check=True)\nprint('ok')";
             // The first python3 on the PATH may be another installation than Debian's (which python3-onnx serves).
             (int ExitCode, string Output) result = (-1, "");

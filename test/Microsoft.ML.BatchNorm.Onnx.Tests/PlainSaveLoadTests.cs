@@ -3,6 +3,7 @@ using Microsoft.ML.BatchNorm.Samples.Data;
 using Microsoft.ML.Data;
 using Microsoft.ML.TestFramework;
 using Microsoft.ML.Transforms;
+using Microsoft.ML.Trainers;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.BatchNorm.Onnx.Tests;
@@ -38,12 +39,16 @@ public sealed class PlainSaveLoadTests
     };
 
     private static (ITransformer Model, IDataView Scored, string Path) TrainAndSave(LabeledRow[] train, LabeledRow[] test, int[] hidden, int epochs, string name,
-        bool batchNormalize = true, LabelKind labelKind = LabelKind.Text)
+        bool batchNormalize = true, LabelKind labelKind = LabelKind.Text,
+        MultilayerPerceptronBatchNormalizationPlacement placement = MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation)
     {
         var ml = new MLContext(seed: 1);
         var model = ToKey(ml, labelKind)
             .Append(batchNormalize ? (IEstimator<ITransformer>)ml.Transforms.BatchNormalize("Features") : ml.Transforms.CopyColumns("Features", "Features"))
-            .Append(ml.MulticlassClassification.Trainers.MultilayerPerceptron(hiddenLayerSizes: hidden, numberOfEpochs: epochs))
+            .Append(ml.MulticlassClassification.Trainers.MultilayerPerceptron(new MultilayerPerceptronTrainer.Options
+            {
+                HiddenLayerSizes = hidden, NumberOfEpochs = epochs, BatchNormalizationPlacement = placement,
+            }))
             .Fit(OnnxTestData.Load(ml, train));
         string path = Path.Combine(Path.GetTempPath(), $"bn-plain-{name}-{Guid.NewGuid():N}.zip");
         var testData = OnnxTestData.Load(ml, test);
@@ -77,9 +82,10 @@ public sealed class PlainSaveLoadTests
         Assert.AreEqual(1, AnnotationText.Describe(inMemory["PredictedLabel"].Annotations).Count(a => a.StartsWith("KeyValues:", StringComparison.Ordinal)));
     }
 
-    private static void AssertFreshProcessLoadMatches(LabeledRow[] train, LabeledRow[] test, int[] hidden, int epochs, string name)
+    private static void AssertFreshProcessLoadMatches(LabeledRow[] train, LabeledRow[] test, int[] hidden, int epochs, string name,
+        MultilayerPerceptronBatchNormalizationPlacement placement = MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation)
     {
-        var (_, scored, path) = TrainAndSave(train, test, hidden, epochs, name);
+        var (_, scored, path) = TrainAndSave(train, test, hidden, epochs, name, placement: placement);
         AssertFreshProcessLoadMatches(scored, path, test);
     }
 
@@ -190,6 +196,33 @@ public sealed class PlainSaveLoadTests
                 CollectionAssert.AreEqual(scores[i], report.Scores[i], $"Score of row {i} (bit for bit)");
                 Assert.AreEqual(labels[i], report.PredictedLabels[i], $"PredictedLabel of row {i}");
             }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>
+    /// Batch normalization after the activation, plain-saved: plain Model.Load in a fresh process scores within 1e-6
+    /// (the embedded graph folds it into the next Gemm), and our load call reads the network back bit for bit.
+    /// </summary>
+    [TestMethod]
+    public void AfterActivationPipelineLoadsInFreshProcessAndIntoOurScorer()
+    {
+        var (train, test) = OnnxTestData.Digits();
+        var after = MultilayerPerceptronBatchNormalizationPlacement.AfterActivation;
+        AssertFreshProcessLoadMatches(train, test, [32, 16], 3, "digits-after", after);
+
+        var (_, scored, path) = TrainAndSave(train, test, [32, 16], 3, "ours-after", batchNormalize: false, placement: after);
+        try
+        {
+            var report = ChildProcess.LoadInFreshProcess(path, test, ChildProcess.NetworksLoad);
+            Assert.IsNull(report.Error, report.Error);
+            Assert.AreEqual(1, report.NetworkTransformers);
+            var scores = scored.GetColumn<float[]>("Score").ToArray();
+            for (int i = 0; i < scores.Length; i++)
+                CollectionAssert.AreEqual(scores[i], report.Scores[i], $"Score of row {i} (bit for bit)");
         }
         finally
         {

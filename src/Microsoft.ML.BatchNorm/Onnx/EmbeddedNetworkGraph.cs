@@ -14,6 +14,13 @@ internal static class EmbeddedNetworkGraph
 {
     public const string MarkerKey = "BatchNormExtensions.Network.Format";
     public const string MarkerValue = "Microsoft.ML.BatchNorm.Network/1";
+
+    /// <summary>
+    /// The marker of a network whose header places batch normalization after a ReLU (the layers'
+    /// BatchNormalizationPlacement): a reader of <see cref="MarkerValue"/> only refuses it, naming the newer format,
+    /// instead of reading it as dense -> BN -> ReLU. Other networks keep <see cref="MarkerValue"/>.
+    /// </summary>
+    public const string PlacementMarkerValue = "Microsoft.ML.BatchNorm.Network/2";
     public const string TaskKey = "BatchNormExtensions.Network.Task";
     public const string HeaderKey = "BatchNormExtensions.Network.Header";
     public const string ParametersKey = "BatchNormExtensions.Network.Parameters";
@@ -35,7 +42,8 @@ internal static class EmbeddedNetworkGraph
         string shape = builder.AddInitializer("network.output.shape", [(long)network.ClassCount], 1);
         builder.AddNode("Reshape", ["network.output", shape], [outputName]);
         builder.AddOutput(outputName, OnnxModelBuilder.Float, network.ClassCount);
-        builder.AddMetadata(MarkerKey, MarkerValue);
+        bool needsPlacement = request.Network.Layers.Any(l => l.HasBatchNormAfterActivation);
+        builder.AddMetadata(MarkerKey, needsPlacement ? PlacementMarkerValue : MarkerValue);
         builder.AddMetadata(TaskKey, request.Task.ToString());
         builder.AddMetadata(HeaderKey, request.HeaderJson);
         builder.AddMetadata(ParametersKey, Convert.ToBase64String(request.Parameters));

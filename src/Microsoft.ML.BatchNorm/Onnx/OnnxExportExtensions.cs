@@ -8,10 +8,13 @@ namespace Microsoft.ML;
 public sealed class OnnxExportOptions
 {
     /// <summary>
-    /// true (the default): batch normalization is folded into the preceding dense layer (MultilayerPerceptron) or
-    /// into a <c>Sub</c>, <c>Mul</c>, <c>Add</c> chain with <c>scale = gamma / sqrt(var + epsilon)</c> (BatchNormalize),
-    /// computing what our scorer computes. false: a <c>BatchNormalization</c> node (opset 15, inference mode) keeps
-    /// gamma, beta, mean, variance and epsilon as they are, for tools that want to see or fine-tune them.
+    /// true (the default): batch normalization is folded into the preceding dense layer (MultilayerPerceptron; with
+    /// <see cref="MultilayerPerceptronBatchNormalizationPlacement.AfterActivation"/> into the next dense layer, since
+    /// the ReLU sits between the layer's own dense step and the normalization) or into a <c>Sub</c>, <c>Mul</c>,
+    /// <c>Add</c> chain with <c>scale = gamma / sqrt(var + epsilon)</c> (BatchNormalize), computing what our scorer
+    /// computes. false: a <c>BatchNormalization</c> node (opset 15, inference mode), placed where the layer has it
+    /// (before or after the <c>Relu</c>), keeps gamma, beta, mean, variance and epsilon as they are, for tools that
+    /// want to see or fine-tune them.
     /// </summary>
     public bool FoldBatchNormalization { get; set; } = true;
 }
@@ -26,7 +29,8 @@ public sealed class OnnxExportOptions
 /// usually <c>Features</c>), float32 of shape <c>[N, InputSize]</c> with a symbolic batch size <c>N</c>; one output
 /// <c>Score</c>, float32 <c>[N, ClassCount]</c>, the softmax class probabilities, class k (0-based) being the label's
 /// key value k + 1 (the same order as the <c>Score</c> column). Nodes: per layer <c>Gemm</c> (<c>transB = 1</c>,
-/// weights <c>[out, in]</c>), in hidden layers optionally <c>BatchNormalization</c> and then <c>Relu</c>; finally
+/// weights <c>[out, in]</c>), in hidden layers optionally <c>BatchNormalization</c> and then <c>Relu</c> (<c>Relu</c> and
+/// then <c>BatchNormalization</c> for layers that place it after the activation; either node only when not folded); finally
 /// <c>Softmax</c> (axis 1). When the label has key values, the model's metadata <c>BatchNormExtensions.ClassLabels</c>
 /// holds them as a JSON array of strings, in class order.</para>
 /// <para><b>BatchNormalize</b> (<see cref="ExportToOnnx(BatchNormalizingTransformer, Stream, OnnxExportOptions?)"/>):

@@ -37,7 +37,7 @@ internal static class OnnxGraphs
 
     public static byte[] MultilayerPerceptronBytes(MultilayerPerceptronPredictionTransformer model, bool foldBatchNormalization)
         => MultilayerPerceptron(model, foldBatchNormalization, out _, out _).Build("MultilayerPerceptron", ProducerName, ProducerVersion,
-            "Multiclass MultilayerPerceptron (dense -> batch norm -> ReLU hidden layers, softmax output).");
+            "Multiclass MultilayerPerceptron (dense -> batch norm -> ReLU, or dense -> ReLU -> batch norm, hidden layers, softmax output).");
 
     public static OnnxModelBuilder BatchNormalize(BatchNormalizingTransformer transformer, bool foldBatchNormalization)
     {

@@ -1,6 +1,7 @@
 namespace Microsoft.ML.BatchNorm.Persistence;
 
-// The JSON documents of the model file (format version 3: version 2 plus the manifest's EntrySha256 and the
+// The JSON documents of the model file (format version 4: version 3 plus the layers' BatchNormalizationPlacement,
+// written only by files that need it; format version 3: version 2 plus the manifest's EntrySha256 and the
 // manifest.json.sha256 entry; format version 2: the guard layout with Before, and headers that may carry
 // Task, LabelMean and LabelStandardDeviation; version 1 is the same without those and held only multiclass networks).
 // Field names are part of the format: renaming one is a format change that needs a new version.
@@ -63,6 +64,14 @@ internal sealed class LayerDocument
     public bool HasBatchNormalization { get; set; }
     public bool HasRelu { get; set; }
     public float BatchNormalizationEpsilon { get; set; }
+
+    /// <summary>
+    /// Format version 4: "AfterActivation" for a layer whose batch normalization follows its ReLU (dense + bias ->
+    /// ReLU -> BN). Absent (always so before version 4) or "BeforeActivation": dense -> BN -> ReLU. Written only for
+    /// "AfterActivation", so files of networks without it stay readable by version 3 readers.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? BatchNormalizationPlacement { get; set; }
 }
 
 internal sealed class EpochDocument

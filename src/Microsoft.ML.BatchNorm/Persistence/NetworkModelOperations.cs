@@ -48,16 +48,27 @@ public static class NetworkModelOperations
 
     /// <summary>The first format version whose files carry the SHA-256 of every entry of ours.</summary>
     private const int DigestsVersion = 3;
+
+    /// <summary>
+    /// The format version written when a network places batch normalization after a ReLU (the layers'
+    /// BatchNormalizationPlacement); other files are written as <see cref="DigestsVersion"/>, which older readers read.
+    /// </summary>
+    private const int PlacementVersion = 4;
     internal const string FormatName = "Microsoft.ML.BatchNorm.Pipeline";
 
     /// <summary>
-    /// The model file format version this library writes (every file with a network, of any task) and the newest it
-    /// reads. Version 3: version 2 plus the SHA-256 of every entry of ours (see the remarks). Version 2: the guard
+    /// The newest model file format version this library writes and reads. Version 4: version 3 plus, per layer, where
+    /// batch normalization sits (BatchNormalizationPlacement); it is written only for a pipeline with a network that
+    /// places batch normalization after the activation, so that a reader of version 3 refuses such a file (naming the
+    /// version) instead of scoring it as dense -> BN -> ReLU; every other file with a network, of any task, is written
+    /// as version 3 and stays readable by the releases that read version 3. A file without the placement loads as
+    /// dense -> BN -> ReLU, which is what every file before version 4 holds.
+    /// Version 3: version 2 plus the SHA-256 of every entry of ours (see the remarks). Version 2: the guard
     /// layout (see the remarks) and network headers that may carry the task and the regression label's statistics
     /// (no task = multiclass). Versions 2 and 1 (the built-in part at the root, multiclass networks only) are still
     /// read, without the digests they never had.
     /// </summary>
-    public const int FormatVersion = 3;
+    public const int FormatVersion = 4;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -123,10 +134,11 @@ public static class NetworkModelOperations
         buffer.Write(NetworkFileGuard.Create(catalog, inputSchema));
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
         {
+            bool needsPlacement = false;
             var manifest = new ManifestDocument
             {
                 Format = FormatName,
-                FormatVersion = FormatVersion,
+                FormatVersion = DigestsVersion,
                 Before = $"{Folder}before-network-1.zip",
                 EntrySha256 = new Dictionary<string, string>(StringComparer.Ordinal),
             };
@@ -146,12 +158,14 @@ public static class NetworkModelOperations
                 };
                 manifest.Networks.Add(entry);
                 var (header, parameters) = NetworkSerializer.Write(networks[i]);
+                needsPlacement |= NetworkSerializer.NeedsPlacement(header);
                 Add(entry.Header, JsonSerializer.SerializeToUtf8Bytes(header, Json));
                 Add(entry.Parameters, parameters);
                 using var after = new MemoryStream();
                 catalog.Save(new TransformerChain<ITransformer>(segments[i + 1].ToArray()), segmentSchemas[i + 1], after);
                 Add(entry.After, after.ToArray());
             }
+            if (needsPlacement) manifest.FormatVersion = PlacementVersion;
             byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
             WriteEntry(zip, ManifestEntry, manifestBytes);
             WriteEntry(zip, ManifestDigestEntry, Encoding.ASCII.GetBytes(Sha256(manifestBytes)));
@@ -194,7 +208,8 @@ public static class NetworkModelOperations
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a model zip, is truncated, lacks an entry, fails a
     /// checksum (a changed byte in any of our entries, format version 3 and later; the parameters in every version),
-    /// claims format version 3 or later without the digests, or was written by a newer format version; the message
+    /// claims format version 3 or later without the digests, places a layer's batch normalization after its activation
+    /// while claiming a version before 4, or was written by a newer format version; the message
     /// names the file and, where one is at fault, the entry. Files of format versions 1 and 2 have no digests for
     /// their headers, manifest and nested models and load as before.</exception>
     public static ITransformer LoadWithNetworks(this ModelOperationsCatalog catalog, string filePath, out DataViewSchema inputSchema)
@@ -279,6 +294,8 @@ public static class NetworkModelOperations
             foreach (var entry in manifest.Networks)
             {
                 var header = ParseJson<NetworkHeaderDocument>(Read(entry.Header, "a network's header"), entry.Header, filePath);
+                if (manifest.FormatVersion < PlacementVersion && NetworkSerializer.NeedsPlacement(header))
+                    throw new InvalidDataException($"'{filePath}' entry {entry.Header}: a batch-normalization placement in a file of format version {manifest.FormatVersion} (placements came with version {PlacementVersion}); the file was altered.");
                 transformers.Add(NetworkSerializer.Read(header, Read(entry.Parameters, "a network's parameters"), $"'{filePath}' entry {entry.Parameters}"));
                 var after = LoadBuiltIn(catalog, Read(entry.After, "the transformers after a network"), $"{filePath}:{entry.After}", out _);
                 transformers.AddRange(Flatten(after));

@@ -18,6 +18,15 @@ internal static class NetworkSerializer
     public const string BinaryTask = "Binary";
     public const string RegressionTask = "Regression";
 
+    /// <summary>A layer's BatchNormalizationPlacement for batch normalization after the ReLU (format version 4).</summary>
+    public const string AfterActivation = "AfterActivation";
+
+    /// <summary>The explicit spelling of the default placement (absent in the files this library writes).</summary>
+    public const string BeforeActivation = "BeforeActivation";
+
+    /// <summary>Whether a header needs format version 4 (or, in a plain-saved file, the network marker's version 2): a layer places batch normalization after its activation.</summary>
+    public static bool NeedsPlacement(NetworkHeaderDocument header) => header.Layers.Any(l => l.BatchNormalizationPlacement is not null);
+
     public static (NetworkHeaderDocument Header, byte[] Parameters) Write(MultilayerPerceptronPredictionTransformerBase transformer)
     {
         var header = new NetworkHeaderDocument
@@ -65,6 +74,7 @@ internal static class NetworkSerializer
                 HasBatchNormalization = layer.HasBatchNorm,
                 HasRelu = layer.HasRelu,
                 BatchNormalizationEpsilon = layer.HasBatchNorm ? layer.BatchNormEpsilon : 0f,
+                BatchNormalizationPlacement = layer.HasBatchNormAfterActivation ? AfterActivation : null,
             });
             floats.AddRange(layer.Weights);
             if (layer.Bias is not null)
@@ -118,8 +128,14 @@ internal static class NetworkSerializer
                     mean = Next(l.OutputSize);
                     variance = Next(l.OutputSize);
                 }
+                var placement = l.BatchNormalizationPlacement switch
+                {
+                    null or BeforeActivation => MlpBatchNormPlacement.BeforeActivation,
+                    AfterActivation => MlpBatchNormPlacement.AfterActivation,
+                    _ => throw new InvalidDataException($"{entry}: unknown batch-normalization placement '{l.BatchNormalizationPlacement}'."),
+                };
                 layers.Add(new MlpLayer(l.InputSize, l.OutputSize, weights, bias, gamma, beta, mean, variance,
-                    l.BatchNormalizationEpsilon, l.HasRelu));
+                    l.BatchNormalizationEpsilon, l.HasRelu, placement));
             }
             if (offset != floats.Length)
                 throw new InvalidDataException($"{entry}: {floats.Length - offset} stored parameters are left over after the last layer.");

@@ -42,8 +42,8 @@ internal static class PlainFileNetworks
             }
             if (!metadata.TryGetValue(EmbeddedNetworkGraph.MarkerKey, out var marker) || !marker.StartsWith("Microsoft.ML.BatchNorm.Network/", StringComparison.Ordinal))
                 continue;
-            if (marker != EmbeddedNetworkGraph.MarkerValue)
-                throw new InvalidDataException($"'{filePath}' entry {entry.FullName}: the network was written in format '{marker}' by a newer BatchNormExtensions.ML; this version reads '{EmbeddedNetworkGraph.MarkerValue}'. Update the package.");
+            if (marker != EmbeddedNetworkGraph.MarkerValue && marker != EmbeddedNetworkGraph.PlacementMarkerValue)
+                throw new InvalidDataException($"'{filePath}' entry {entry.FullName}: the network was written in format '{marker}' by a newer BatchNormExtensions.ML; this version reads '{EmbeddedNetworkGraph.MarkerValue}' and '{EmbeddedNetworkGraph.PlacementMarkerValue}'. Update the package.");
             string chainFolder = entry.FullName[..^("Transform_000" + OnnxModelStream).Length];
             found[chainFolder] = metadata;
         }

@@ -26,6 +26,8 @@ internal static class MultilayerPerceptronFitting
         ArgumentOutOfRangeException.ThrowIfNegative(options.EarlyStoppingPatience, nameof(options.EarlyStoppingPatience));
         if (!Enum.IsDefined(options.Initialization))
             throw new ArgumentOutOfRangeException(nameof(options.Initialization), options.Initialization, "Unknown initialization.");
+        if (!Enum.IsDefined(options.BatchNormalizationPlacement))
+            throw new ArgumentOutOfRangeException(nameof(options.BatchNormalizationPlacement), options.BatchNormalizationPlacement, "Unknown batch-normalization placement.");
         if (!Enum.IsDefined(options.InferenceStatistics))
             throw new ArgumentOutOfRangeException(nameof(options.InferenceStatistics), options.InferenceStatistics, "Unknown inference statistics.");
         if (!Enum.IsDefined(options.Optimizer))
@@ -37,6 +39,8 @@ internal static class MultilayerPerceptronFitting
     {
         HiddenSizes = options.HiddenLayerSizes.ToArray(),
         UseBatchNormalization = options.UseBatchNormalization,
+        BatchNormPlacement = options.BatchNormalizationPlacement == MultilayerPerceptronBatchNormalizationPlacement.AfterActivation
+            ? MlpBatchNormPlacement.AfterActivation : MlpBatchNormPlacement.BeforeActivation,
         Epochs = options.NumberOfEpochs,
         BatchSize = options.BatchSize,
         Optimizer = options.Optimizer == MultilayerPerceptronOptimizer.Adam ? MlpOptimizerKind.Adam : MlpOptimizerKind.SgdMomentum,

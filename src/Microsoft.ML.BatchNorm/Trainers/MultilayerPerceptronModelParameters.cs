@@ -37,8 +37,10 @@ public sealed class MultilayerPerceptronModelParameters
 }
 
 /// <summary>
-/// One layer: <c>z = x W^T (+ bias)</c>, then, in hidden layers, batch normalization and ReLU. Inference uses the
-/// running statistics: <c>y = gamma * (z - runningMean) / sqrt(runningVariance + epsilon) + beta</c>.
+/// One layer: <c>z = x W^T (+ bias)</c>, then, in hidden layers, batch normalization and ReLU (or ReLU and then batch
+/// normalization, see <see cref="BatchNormalizationPlacement"/>). Inference uses the running statistics:
+/// <c>y = gamma * (v - runningMean) / sqrt(runningVariance + epsilon) + beta</c>, with v the normalization's input
+/// (z, or ReLU(z) after the activation).
 /// </summary>
 public sealed class MultilayerPerceptronLayer
 {
@@ -55,14 +57,22 @@ public sealed class MultilayerPerceptronLayer
     /// <summary>Weights W, OutputSize x InputSize, row-major (row i holds unit i's input weights).</summary>
     public IReadOnlyList<float> Weights => Array.AsReadOnly(_layer.Weights);
 
-    /// <summary>Bias per unit, or null where batch normalization follows (beta takes its role, paper section 3.2).</summary>
+    /// <summary>Bias per unit, or null where batch normalization follows the dense step directly (beta takes its role, paper section 3.2).</summary>
     public IReadOnlyList<float>? Bias => _layer.Bias is null ? null : Array.AsReadOnly(_layer.Bias);
 
-    /// <summary>Whether batch normalization follows the dense step.</summary>
+    /// <summary>Whether the layer has batch normalization (before or after its ReLU).</summary>
     public bool HasBatchNormalization => _layer.HasBatchNorm;
 
-    /// <summary>Whether ReLU follows (every hidden layer).</summary>
+    /// <summary>Whether ReLU follows the dense step (every hidden layer).</summary>
     public bool HasRelu => _layer.HasRelu;
+
+    /// <summary>
+    /// Where batch normalization sits: before the ReLU (dense -> BN -> ReLU) or after it (dense + bias -> ReLU ->
+    /// BN, where the running statistics describe the ReLU's output).
+    /// <see cref="MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation"/> for layers without batch normalization.
+    /// </summary>
+    public MultilayerPerceptronBatchNormalizationPlacement BatchNormalizationPlacement => _layer.HasBatchNormAfterActivation
+        ? MultilayerPerceptronBatchNormalizationPlacement.AfterActivation : MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation;
 
     /// <summary>gamma per unit, or null without batch normalization.</summary>
     public IReadOnlyList<float>? Gamma => _layer.Gamma is null ? null : Array.AsReadOnly(_layer.Gamma);

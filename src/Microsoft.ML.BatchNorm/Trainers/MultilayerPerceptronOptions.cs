@@ -30,6 +30,16 @@ public abstract class MultilayerPerceptronOptions
     /// <summary>Batch normalization after each hidden dense layer. Default true; false gives dense (with bias) -> ReLU layers.</summary>
     public bool UseBatchNormalization { get; set; } = true;
 
+    /// <summary>
+    /// Where batch normalization sits in each hidden layer. Default
+    /// <see cref="MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation"/>: dense (no bias) -> batch norm
+    /// -> ReLU, as Ioffe and Szegedy (2015), section 3.2, place it.
+    /// <see cref="MultilayerPerceptronBatchNormalizationPlacement.AfterActivation"/>: dense (with bias) -> ReLU ->
+    /// batch norm, the Keras practice of a <c>BatchNormalization</c> layer after the activation. Both are trained,
+    /// saved, scored and exported to ONNX. Ignored without batch normalization.
+    /// </summary>
+    public MultilayerPerceptronBatchNormalizationPlacement BatchNormalizationPlacement { get; set; } = MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation;
+
     /// <summary>Passes over the training data; at least 1. Default 10.</summary>
     public int NumberOfEpochs { get; set; } = 10;
 

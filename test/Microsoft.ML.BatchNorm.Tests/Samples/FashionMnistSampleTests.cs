@@ -60,6 +60,31 @@ public sealed class FashionMnistSampleTests
     }
 
     [TestMethod]
+    public void BatchNormAfterTheActivationTrainsAndLoadsBack()
+    {
+        string model = Path.Combine(_directory, "after.zip");
+        var (exitCode, output, errors) = Run("--dataset", "digits", "--epochs", "2", "--bn-placement", "after", "--output", model);
+
+        Assert.AreEqual(ExitCodes.Success, exitCode, errors);
+        StringAssert.Contains(output, "batch normalization on, after the ReLU");
+        var loaded = new MLContext().Model.LoadWithNetworks(model, out _);
+        var network = ((IEnumerable<ITransformer>)loaded).OfType<ML.Trainers.MultilayerPerceptronPredictionTransformer>().Single();
+        Assert.AreEqual(ML.Trainers.MultilayerPerceptronBatchNormalizationPlacement.AfterActivation, network.Model.Layers[0].BatchNormalizationPlacement);
+    }
+
+    [TestMethod]
+    public void ThePlacementNeedsBatchNormalization()
+    {
+        var (exitCode, _, errors) = Run("--dataset", "digits", "--no-batch-norm", "--bn-placement", "after");
+        Assert.AreEqual(ExitCodes.BadArguments, exitCode);
+        StringAssert.Contains(errors, "--bn-placement");
+        StringAssert.Contains(errors, "--no-batch-norm");
+        (exitCode, _, errors) = Run("--dataset", "digits", "--bn-placement", "middle");
+        Assert.AreEqual(ExitCodes.BadArguments, exitCode);
+        StringAssert.Contains(errors, "middle");
+    }
+
+    [TestMethod]
     public void ADivergedRunStopsWithOneLineNamingTheEpochStepAndFix()
     {
         var (exitCode, output, errors) = Run("--dataset", "digits", "--epochs", "3", "--optimizer", "sgd",

@@ -165,9 +165,10 @@ public sealed class NetworkFileTamperTests
     public void ANewerFormatVersionIsRefusedNamingTheManifest()
     {
         string path = Copy("newer.zip");
-        RewriteEntry(path, Manifest, bytes => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 3", "\"FormatVersion\": 4")));
+        int newer = NetworkModelOperations.FormatVersion + 1;
+        RewriteEntry(path, Manifest, bytes => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 3", $"\"FormatVersion\": {newer}")));
         var error = AssertRefused(path, Manifest, "newer");
-        StringAssert.Contains(error.Message, "4");
+        StringAssert.Contains(error.Message, newer.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [TestMethod]

@@ -1,10 +1,11 @@
 namespace Microsoft.ML.BatchNorm.Numerics;
 
 /// <summary>
-/// Eval-mode forward of an <see cref="MlpNetwork"/> with batch normalization folded into the preceding dense layer
-/// (Ioffe and Szegedy 2015, Algorithm 2 applied to a linear layer): W' = diag(scale) W and
-/// b' = (b - runningMean) * scale + beta, scale = gamma / sqrt(runningVariance + epsilon); ReLU fused into the bias
-/// pass. Holds its own folded copy and workspace: not thread-safe, use one per thread. Later changes to the network's
+/// Eval-mode forward of an <see cref="MlpNetwork"/> with batch normalization folded into dense weights
+/// (<see cref="MlpFolding"/>; Ioffe and Szegedy 2015, Algorithm 2 applied to a linear layer): before the activation
+/// into the preceding dense layer, W' = diag(scale) W and b' = (b - runningMean) * scale + beta,
+/// scale = gamma / sqrt(runningVariance + epsilon); after the activation into the next dense layer,
+/// W' = W diag(scale) and b' = b + W (beta - runningMean * scale). ReLU fused into the bias pass. Holds its own folded copy and workspace: not thread-safe, use one per thread. Later changes to the network's
 /// parameters are not seen (the trainer refreshes its own instance).
 /// </summary>
 internal sealed unsafe class MlpInference
@@ -27,6 +28,7 @@ internal sealed unsafe class MlpInference
     private readonly float[][] _weightsByInput;   // the same, in x out (the single-row products' B)
     private readonly float[][] _biases;
     private readonly float[] _scale;
+    private readonly double[] _shift;
     private readonly float[] _bufferA;
     private readonly float[] _bufferB;
 
@@ -50,7 +52,8 @@ internal sealed unsafe class MlpInference
             _biases[l] = new float[layers[l].OutputSize];
         }
         int width = network.MaxWidth;
-        _scale = new float[width];
+        _scale = new float[Math.Max(width, network.InputSize)];
+        _shift = new double[Math.Max(width, network.InputSize)];
         _bufferA = new float[(long)maxRows * width];
         _bufferB = new float[(long)maxRows * width];
         Refresh();
@@ -145,29 +148,8 @@ internal sealed unsafe class MlpInference
         IReadOnlyList<MlpLayer> layers = _network.Layers;
         for (int l = 0; l < layers.Count; l++)
         {
-            MlpLayer layer = layers[l];
-            int outSize = layer.OutputSize, inSize = layer.InputSize;
-            float[] bias = _biases[l];
-            if (!layer.HasBatchNorm)
-            {
-                layer.Weights.AsSpan().CopyTo(_weights[l]);
-                layer.Bias.AsSpan().CopyTo(bias);
-                Transpose(_weights[l], outSize, inSize, _weightsByInput[l]);
-                continue;
-            }
-            Span<float> scale = _scale.AsSpan(0, outSize);
-            BatchNormKernels.ComputeScale(layer.RunningVariance, layer.Gamma, layer.BatchNormEpsilon, scale);
-            float[] folded = _weights[l];
-            for (int o = 0; o < outSize; o++)
-            {
-                float s = scale[o];
-                ReadOnlySpan<float> source = layer.Weights.AsSpan(o * inSize, inSize);
-                Span<float> target = folded.AsSpan(o * inSize, inSize);
-                System.Numerics.Tensors.TensorPrimitives.Multiply(source, s, target);
-                float b = layer.Bias is null ? 0f : layer.Bias[o];
-                bias[o] = (b - layer.RunningMean![o]) * s + layer.Beta![o];
-            }
-            Transpose(folded, outSize, inSize, _weightsByInput[l]);
+            MlpFolding.FoldLayer(layers, l, _weights[l], _biases[l], _scale, _shift);
+            Transpose(_weights[l], layers[l].OutputSize, layers[l].InputSize, _weightsByInput[l]);
         }
     }
 

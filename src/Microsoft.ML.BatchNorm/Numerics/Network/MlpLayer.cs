@@ -2,8 +2,9 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 
 /// <summary>
 /// One layer of an <see cref="MlpNetwork"/>: dense (y = x W^T (+ b)), optionally batch normalization (Ioffe and
-/// Szegedy 2015; learned gamma/beta and running statistics), optionally ReLU. The arrays are the live parameters:
-/// training updates them in place.
+/// Szegedy 2015; learned gamma/beta and running statistics), optionally ReLU; batch normalization comes before the
+/// ReLU or after it (<see cref="BatchNormPlacement"/>). The arrays are the live parameters: training updates them in
+/// place.
 /// </summary>
 internal sealed class MlpLayer
 {
@@ -17,16 +18,24 @@ internal sealed class MlpLayer
     /// <param name="runningMean">Running mean of the pre-normalization outputs, length outputSize.</param>
     /// <param name="runningVariance">Running (unbiased) variance, length outputSize, non-negative.</param>
     /// <param name="batchNormEpsilon">Epsilon added to the variance; finite and positive when batch norm is present.</param>
-    /// <param name="hasRelu">Whether ReLU follows (after batch normalization when present).</param>
+    /// <param name="hasRelu">Whether ReLU follows the dense step (after batch normalization when it is placed before the activation).</param>
+    /// <param name="batchNormPlacement">
+    /// Where batch normalization sits: before the ReLU (default) or after it; after it needs batch normalization,
+    /// ReLU and a bias.
+    /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A size is less than 1, or the epsilon is not finite and positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is less than 1, the epsilon is not finite and positive, or the placement is unknown.</exception>
     /// <exception cref="ArgumentException">
     /// An array has the wrong length, holds a non-finite value (or a negative variance), the batch-norm arrays are
-    /// only partly given, or there is neither a bias nor batch normalization.
+    /// only partly given, there is neither a bias nor batch normalization, or batch normalization after the activation
+    /// lacks the batch-norm arrays, the ReLU or the bias.
     /// </exception>
     public MlpLayer(int inputSize, int outputSize, float[] weights, float[]? bias, float[]? gamma, float[]? beta,
-        float[]? runningMean, float[]? runningVariance, float batchNormEpsilon, bool hasRelu)
+        float[]? runningMean, float[]? runningVariance, float batchNormEpsilon, bool hasRelu,
+        MlpBatchNormPlacement batchNormPlacement = MlpBatchNormPlacement.BeforeActivation)
     {
+        if (!Enum.IsDefined(batchNormPlacement))
+            throw new ArgumentOutOfRangeException(nameof(batchNormPlacement), batchNormPlacement, "Unknown batch-norm placement.");
         ArgumentOutOfRangeException.ThrowIfLessThan(inputSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outputSize, 1);
         ArgumentNullException.ThrowIfNull(weights);
@@ -52,6 +61,10 @@ internal sealed class MlpLayer
         {
             throw new ArgumentException("A layer without batch normalization needs a bias.", nameof(bias));
         }
+        if (batchNormPlacement == MlpBatchNormPlacement.AfterActivation && !(allBn && hasRelu && bias is not null))
+            throw new ArgumentException(
+                "Batch normalization after the activation needs the batch-norm arrays, a ReLU and a bias (the ReLU sits between the bias and the normalization).",
+                nameof(batchNormPlacement));
 
         InputSize = inputSize;
         OutputSize = outputSize;
@@ -63,6 +76,7 @@ internal sealed class MlpLayer
         RunningVariance = runningVariance;
         BatchNormEpsilon = allBn ? batchNormEpsilon : 0f;
         HasRelu = hasRelu;
+        BatchNormPlacement = batchNormPlacement;
     }
 
     /// <summary>Inputs per row.</summary>
@@ -74,7 +88,7 @@ internal sealed class MlpLayer
     /// <summary>Dense weights, <see cref="OutputSize"/> x <see cref="InputSize"/>, row-major.</summary>
     public float[] Weights { get; }
 
-    /// <summary>Dense bias (length <see cref="OutputSize"/>), or null (layers followed by batch normalization).</summary>
+    /// <summary>Dense bias (length <see cref="OutputSize"/>), or null (layers whose dense output batch normalization follows).</summary>
     public float[]? Bias { get; }
 
     /// <summary>Batch-norm scale gamma (length <see cref="OutputSize"/>), or null without batch normalization.</summary>
@@ -83,20 +97,31 @@ internal sealed class MlpLayer
     /// <summary>Batch-norm shift beta, or null without batch normalization.</summary>
     public float[]? Beta { get; }
 
-    /// <summary>Running mean of the dense outputs (inference statistics), or null without batch normalization.</summary>
+    /// <summary>
+    /// Running mean of batch normalization's input (the dense outputs, or the ReLU's after the activation), or null
+    /// without batch normalization.
+    /// </summary>
     public float[]? RunningMean { get; }
 
-    /// <summary>Running unbiased variance of the dense outputs, or null without batch normalization.</summary>
+    /// <summary>Running unbiased variance of batch normalization's input, or null without batch normalization.</summary>
     public float[]? RunningVariance { get; }
 
     /// <summary>Epsilon added to the variance (0 without batch normalization).</summary>
     public float BatchNormEpsilon { get; }
 
-    /// <summary>Whether batch normalization follows the dense layer.</summary>
+    /// <summary>Whether the layer has batch normalization (before or after its ReLU).</summary>
     public bool HasBatchNorm => Gamma is not null;
 
-    /// <summary>Whether ReLU is applied last.</summary>
+    /// <summary>Whether ReLU follows the dense step (last, or before batch normalization placed after it).</summary>
     public bool HasRelu { get; }
+
+    /// <summary>
+    /// Where batch normalization sits (<see cref="MlpBatchNormPlacement.BeforeActivation"/> for layers without it).
+    /// </summary>
+    public MlpBatchNormPlacement BatchNormPlacement { get; }
+
+    /// <summary>Whether batch normalization follows the ReLU: dense (+ bias) -> ReLU -> batch norm.</summary>
+    public bool HasBatchNormAfterActivation => BatchNormPlacement == MlpBatchNormPlacement.AfterActivation;
 
     private static void CheckArray(float[] array, long expectedLength, string name, string? shape)
     {

@@ -1,7 +1,8 @@
 namespace Microsoft.ML.BatchNorm.Numerics;
 
 /// <summary>
-/// A multilayer perceptron: hidden layers dense -> (batch norm) -> ReLU, then a dense output layer whose outputs the
+/// A multilayer perceptron: hidden layers dense -> (batch norm) -> ReLU, or dense -> ReLU -> batch norm
+/// (<see cref="MlpBatchNormPlacement"/>), then a dense output layer whose outputs the
 /// loss interprets (<see cref="MlpLossKind"/>: softmax logits, one sigmoid logit, or regression values). Parameters live in the <see cref="MlpLayer"/> arrays.
 /// </summary>
 internal sealed class MlpNetwork
@@ -62,7 +63,8 @@ internal sealed class MlpNetwork
     /// layer, each layer's weights in row-major order, then its bias: He (Kaiming) normal N(0, 2 / fanIn) (He et al.
     /// 2015, section 2.2) with biases 0; PyTorch's nn.Linear default, weights and biases uniform in +-1/sqrt(fanIn);
     /// or Glorot uniform +-sqrt(6 / (fanIn + fanOut)) with biases 0. Gamma 1, beta 0, running mean 0, running
-    /// variance 1. Hidden layers followed by batch normalization have no bias (Ioffe and Szegedy 2015, 3.2).
+    /// variance 1. Hidden layers whose dense output batch normalization follows have no bias (Ioffe and Szegedy 2015,
+    /// 3.2); with batch normalization after the ReLU they keep it (drawn as any bias).
     /// </summary>
     /// <param name="inputSize">Features per row (&gt;= 1).</param>
     /// <param name="hiddenSizes">Hidden widths (each &gt;= 1), possibly empty.</param>
@@ -72,12 +74,16 @@ internal sealed class MlpNetwork
     /// <param name="random">Source of the weights; the same state gives the same network.</param>
     /// <param name="initialization">How weights and biases are drawn. Default He normal.</param>
     /// <param name="weightScale">Factor on the drawn weights (not the biases), finite and positive; 1 leaves them as drawn.</param>
+    /// <param name="batchNormPlacement">Where the hidden layers' batch normalization sits (ignored without it). Default before the ReLU.</param>
     /// <exception cref="ArgumentNullException"><paramref name="random"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A size is less than 1, or the epsilon or the scale is invalid.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size is less than 1, or the epsilon, the scale or the placement is invalid.</exception>
     public static MlpNetwork CreateInitialized(int inputSize, ReadOnlySpan<int> hiddenSizes, int classCount,
         bool useBatchNormalization, float batchNormEpsilon, Random random,
-        MlpInitialization initialization = MlpInitialization.HeNormal, float weightScale = 1f)
+        MlpInitialization initialization = MlpInitialization.HeNormal, float weightScale = 1f,
+        MlpBatchNormPlacement batchNormPlacement = MlpBatchNormPlacement.BeforeActivation)
     {
+        if (!Enum.IsDefined(batchNormPlacement))
+            throw new ArgumentOutOfRangeException(nameof(batchNormPlacement), batchNormPlacement, "Unknown batch-norm placement.");
         ArgumentNullException.ThrowIfNull(random);
         if (!float.IsFinite(weightScale) || weightScale <= 0f)
             throw new ArgumentOutOfRangeException(nameof(weightScale), weightScale, "The weight scale must be finite and positive.");
@@ -94,7 +100,8 @@ internal sealed class MlpNetwork
                 throw new ArgumentOutOfRangeException(nameof(hiddenSizes), width, $"Hidden size {i} must be at least 1.");
             var weights = new float[(long)width * fanIn];
             bool bn = useBatchNormalization && !isLast;
-            float[]? bias = bn ? null : new float[width];
+            bool bnAfter = bn && batchNormPlacement == MlpBatchNormPlacement.AfterActivation;
+            float[]? bias = bn && !bnAfter ? null : new float[width];
             switch (initialization)
             {
                 case MlpInitialization.HeNormal:
@@ -115,8 +122,9 @@ internal sealed class MlpNetwork
             if (weightScale != 1f)
                 for (int j = 0; j < weights.Length; j++) weights[j] *= weightScale;
             layers[i] = bn
-                ? new MlpLayer(fanIn, width, weights, null, Filled(width, 1f), new float[width], new float[width],
-                    Filled(width, 1f), batchNormEpsilon, hasRelu: true)
+                ? new MlpLayer(fanIn, width, weights, bias, Filled(width, 1f), new float[width], new float[width],
+                    Filled(width, 1f), batchNormEpsilon, hasRelu: true,
+                    bnAfter ? MlpBatchNormPlacement.AfterActivation : MlpBatchNormPlacement.BeforeActivation)
                 : new MlpLayer(fanIn, width, weights, bias, null, null, null, null, 0f, hasRelu: !isLast);
             fanIn = width;
         }

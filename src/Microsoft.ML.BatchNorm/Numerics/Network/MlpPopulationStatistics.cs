@@ -3,7 +3,8 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// <summary>
 /// The inference statistics of Ioffe and Szegedy (2015, arXiv:1502.03167), Algorithm 2, steps 8-11: with the trained
 /// network frozen, process the training rows in mini-batches B and set each batch-norm layer's inference statistics to
-/// E[x] = E_B[mu_B] and Var[x] = E_B[m/(m-1) sigma_B^2] (the unbiased estimate), over the mini-batches.
+/// E[x] = E_B[mu_B] and Var[x] = E_B[m/(m-1) sigma_B^2] (the unbiased estimate), over the mini-batches. x is batch
+/// normalization's input: the dense output, or the ReLU's output when the layer places it after the activation.
 /// </summary>
 /// <remarks>
 /// The rows are taken in their order, split as <see cref="MiniBatchPlan"/> splits an epoch (mini-batches of the batch

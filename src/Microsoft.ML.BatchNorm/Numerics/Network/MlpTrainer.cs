@@ -108,7 +108,8 @@ internal static class MlpTrainer
         var totalTime = Stopwatch.StartNew();
         var random = new Random(settings.Seed);
         MlpNetwork network = MlpNetwork.CreateInitialized(featureCount, settings.HiddenSizes, classCount,
-            settings.UseBatchNormalization, settings.BatchNormEpsilon, random, settings.Initialization, settings.InitialWeightScale);
+            settings.UseBatchNormalization, settings.BatchNormEpsilon, random, settings.Initialization, settings.InitialWeightScale,
+            settings.BatchNormPlacement);
         var plan = new MiniBatchPlan(rowCount, settings.BatchSize);
         var pass = new MlpTrainingPass(network, plan.MaxRows, objective)
         {

@@ -7,7 +7,9 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// </summary>
 /// <remarks>
 /// Per hidden layer: z = x W^T (+ b without batch norm); a = ReLU(BN(z)) through
-/// <see cref="BatchNormKernels.ForwardTraining"/> (Ioffe and Szegedy 2015, Algorithm 1), or a = ReLU(z). Output:
+/// <see cref="BatchNormKernels.ForwardTraining"/> (Ioffe and Szegedy 2015, Algorithm 1), or a = ReLU(z); with batch
+/// normalization after the activation, z = x W^T + b and a = BN(ReLU(z)) through the same kernels without the fused
+/// ReLU (the backward pass then masks the normalization's input gradient by ReLU(z) &gt; 0). Output:
 /// outputs = x W^T + b, loss = the mean of the <see cref="MlpLoss"/> (softmax cross-entropy: dlogits = (softmax - onehot) / n);
 /// dW = dz^T x, db = column sums of dz, dx = dz W; through batch norm with <see cref="BatchNormKernels.Backward"/>
 /// (section 3, including the batch statistics).
@@ -15,10 +17,10 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 internal sealed class MlpTrainingPass
 {
     private readonly MlpLayer[] _layers;
-    private readonly float[]?[] _preActivations;   // z of batch-norm layers (BN input); others write a directly
+    private readonly float[]?[] _preActivations;   // BN input of batch-norm layers: z, or ReLU(z) after the activation; others write a directly
     private readonly float[][] _outputs;            // a of hidden layers; logits of the output layer
     private readonly float[][] _outputGradients;    // dL/da (hidden) or dL/dlogits (output)
-    private readonly float[]?[] _preActivationGradients; // dL/dz of batch-norm layers
+    private readonly float[]?[] _preActivationGradients; // dL/dz of batch-norm layers (via dL/dReLU(z) after the activation)
     private readonly float[]?[] _batchMeans, _batchVariances, _inverseStds;
     private readonly MlpLoss _loss;
 
@@ -200,13 +202,16 @@ internal sealed class MlpTrainingPass
                     throw new ArgumentOutOfRangeException(nameof(n), n, "Training-mode batch normalization needs at least 2 rows.");
                 Span<float> z = _preActivations[l].AsSpan(0, n * outSize);
                 Sgemm.Multiply(false, true, n, outSize, inSize, 1f, x, inSize, layer.Weights, inSize, 0f, z, outSize);
-                if (layer.Bias is not null) DenseKernels.AddBias(z, n, outSize, layer.Bias, applyRelu: false);
+                // After the activation, z becomes r = ReLU(z + b): the normalization's input, and the ReLU's mask in
+                // the backward pass. Before it, the ReLU is fused into the normalization's output.
+                bool after = layer.HasBatchNormAfterActivation;
+                if (layer.Bias is not null) DenseKernels.AddBias(z, n, outSize, layer.Bias, applyRelu: after);
                 if (variant is not null)
-                    variant.Forward(l, z, n, layer.HasRelu, a, runningStatisticsMomentum, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
+                    variant.Forward(l, z, n, layer.HasRelu && !after, a, runningStatisticsMomentum, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
                 else
                 {
                     BatchNormKernels.ForwardTraining(z, n, outSize, layer.Gamma, layer.Beta, layer.BatchNormEpsilon,
-                        layer.HasRelu, a, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
+                        layer.HasRelu && !after, a, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
                     if (runningStatisticsMomentum is float momentum)
                         BatchNormKernels.UpdateRunningStatistics(layer.RunningMean, layer.RunningVariance, _batchMeans[l],
                             _batchVariances[l], n, momentum);
@@ -240,13 +245,17 @@ internal sealed class MlpTrainingPass
             if (layer.HasBatchNorm)
             {
                 dz = _preActivationGradients[l].AsSpan(0, n * outSize);
+                bool after = layer.HasBatchNormAfterActivation;
+                Span<float> bnInput = _preActivations[l].AsSpan(0, n * outSize);
                 if (_batchNormTraining is not null)
-                    _batchNormTraining.Backward(l, _preActivations[l].AsSpan(0, n * outSize), _outputs[l].AsSpan(0, n * outSize),
-                        da, n, layer.HasRelu, dz, GammaGradients[l], BetaGradients[l]);
+                    _batchNormTraining.Backward(l, bnInput, _outputs[l].AsSpan(0, n * outSize),
+                        da, n, layer.HasRelu && !after, dz, GammaGradients[l], BetaGradients[l]);
                 else
-                    BatchNormKernels.Backward(_preActivations[l].AsSpan(0, n * outSize), _outputs[l].AsSpan(0, n * outSize),
-                        da, n, outSize, layer.Gamma, _batchMeans[l], _inverseStds[l], layer.HasRelu, dz,
+                    BatchNormKernels.Backward(bnInput, _outputs[l].AsSpan(0, n * outSize),
+                        da, n, outSize, layer.Gamma, _batchMeans[l], _inverseStds[l], layer.HasRelu && !after, dz,
                         GammaGradients[l], BetaGradients[l]);
+                // After the activation the normalization's input is r = ReLU(z + b): its gradient passes where r > 0.
+                if (after) DenseKernels.ReluBackward(bnInput, dz, dz, n * outSize);
             }
             else
             {

@@ -2,7 +2,7 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 
 /// <summary>
 /// Hyper-parameters of <c>MlpTrainer.Train</c>: the shape of the network (dense -> batch norm -> ReLU per hidden
-/// layer, then a dense output layer), the loss, the initialization, the optimizer and the mini-batch loop. <see cref="Validate"/> checks them all.
+/// layer, or dense -> ReLU -> batch norm, then a dense output layer), the loss, the initialization, the optimizer and the mini-batch loop. <see cref="Validate"/> checks them all.
 /// </summary>
 internal sealed class MlpTrainingSettings
 {
@@ -14,6 +14,13 @@ internal sealed class MlpTrainingSettings
     /// layers have no bias: beta plays its role (paper section 3.2). Default true.
     /// </summary>
     public bool UseBatchNormalization { get; set; } = true;
+
+    /// <summary>
+    /// Where the hidden layers' batch normalization sits. Default <see cref="MlpBatchNormPlacement.BeforeActivation"/>
+    /// (dense without bias -> BN -> ReLU, the paper's section 3.2); <see cref="MlpBatchNormPlacement.AfterActivation"/>
+    /// gives dense with bias -> ReLU -> BN. Ignored without batch normalization.
+    /// </summary>
+    public MlpBatchNormPlacement BatchNormPlacement { get; set; } = MlpBatchNormPlacement.BeforeActivation;
 
     /// <summary>Passes over the training data. Default 10.</summary>
     public int Epochs { get; set; } = 10;
@@ -115,7 +122,7 @@ internal sealed class MlpTrainingSettings
     /// (or &lt; 2 with batch normalization, which needs two rows for batch statistics); a hidden size &lt; 1;
     /// LearningRate not finite or &lt;= 0; SgdMomentum, AdamBeta1 or AdamBeta2 outside [0, 1); L2Regularization
     /// negative or not finite; AdamEpsilon or BatchNormEpsilon not finite or &lt;= 0; BatchNormMomentum outside [0, 1];
-    /// EarlyStoppingPatience negative; an unknown InferenceStatistics; HuberDelta not finite or &lt;= 0; an unknown Loss or Initialization;
+    /// EarlyStoppingPatience negative; an unknown BatchNormPlacement or InferenceStatistics; HuberDelta not finite or &lt;= 0; an unknown Loss or Initialization;
     /// InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative; VirtualBatchSize outside [2, BatchSize]; a
     /// BatchRenormalization setting out of range (the name is then <c>BatchRenormalization.RMax</c> and so on);
     /// BatchRenormalization or VirtualBatchSize set without batch normalization.
@@ -145,6 +152,8 @@ internal sealed class MlpTrainingSettings
         CheckPositive(BatchNormEpsilon, nameof(BatchNormEpsilon));
         if (!(BatchNormMomentum >= 0f && BatchNormMomentum <= 1f))
             throw new ArgumentOutOfRangeException(nameof(BatchNormMomentum), BatchNormMomentum, "BatchNormMomentum must be in [0, 1].");
+        if (!Enum.IsDefined(BatchNormPlacement))
+            throw new ArgumentOutOfRangeException(nameof(BatchNormPlacement), BatchNormPlacement, "Unknown batch-norm placement.");
         if (!Enum.IsDefined(InferenceStatistics))
             throw new ArgumentOutOfRangeException(nameof(InferenceStatistics), InferenceStatistics, "Unknown inference statistics.");
         if (!Enum.IsDefined(Loss))

@@ -21,6 +21,18 @@ public sealed class MlpGradientCheckTests
     [TestMethod]
     public void GradientsMatchFiniteDifferencesWithoutBatchNorm() => CheckGradients(useBatchNorm: false, seed: 12);
 
+    /// <summary>
+    /// dense + b -> ReLU -> BN in every hidden layer: the batch-norm backward without the fused ReLU, then the ReLU's
+    /// mask, the dense bias (which no longer cancels in the normalization) and the next layer, for each loss.
+    /// </summary>
+    [TestMethod]
+    [DataRow((int)MlpLossKind.SoftmaxCrossEntropy)]
+    [DataRow((int)MlpLossKind.SigmoidCrossEntropy)]
+    [DataRow((int)MlpLossKind.SquaredError)]
+    [DataRow((int)MlpLossKind.Huber)]
+    public void GradientsMatchFiniteDifferencesWithBatchNormAfterActivation(int kind) =>
+        CheckGradients(useBatchNorm: true, seed: 110 + kind, (MlpLossKind)kind, MlpBatchNormPlacement.AfterActivation);
+
     [TestMethod]
     [DataRow((int)MlpLossKind.SigmoidCrossEntropy, true)]
     [DataRow((int)MlpLossKind.SigmoidCrossEntropy, false)]
@@ -33,13 +45,16 @@ public sealed class MlpGradientCheckTests
 
     private const float HuberDelta = 0.5f;
 
-    private static void CheckGradients(bool useBatchNorm, int seed, MlpLossKind kind = MlpLossKind.SoftmaxCrossEntropy)
+    private static void CheckGradients(bool useBatchNorm, int seed, MlpLossKind kind = MlpLossKind.SoftmaxCrossEntropy,
+        MlpBatchNormPlacement placement = MlpBatchNormPlacement.BeforeActivation)
     {
+        bool after = useBatchNorm && placement == MlpBatchNormPlacement.AfterActivation;
         var random = new Random(seed);
         // Outputs: the classes (softmax), one logit (sigmoid), two real values (regression, to cover k > 1).
         int outputs = kind switch { MlpLossKind.SoftmaxCrossEntropy => Classes, MlpLossKind.SigmoidCrossEntropy => 1, _ => 2 };
         var objective = new MlpLoss(kind, HuberDelta);
-        MlpNetwork network = MlpNetwork.CreateInitialized(Inputs, Hidden, outputs, useBatchNorm, 1e-5f, random);
+        MlpNetwork network = MlpNetwork.CreateInitialized(Inputs, Hidden, outputs, useBatchNorm, 1e-5f, random,
+            batchNormPlacement: placement);
         // Move gamma, beta and biases off their initial values so that their gradients are exercised in general position.
         foreach (MlpLayer layer in network.Layers)
         {
@@ -97,13 +112,32 @@ public sealed class MlpGradientCheckTests
                 checkedCount++;
             }
         }
-        int expected = useBatchNorm ? 5 * 4 + 4 * 3 + 3 * outputs + outputs + 2 * (4 + 3) : 5 * 4 + 4 * 3 + 3 * outputs + 4 + 3 + outputs;
+        if (after)
+        {
+            // The ReLU's mask must be exercised: each unit of the first hidden layer is active on some rows, not all.
+            MlpLayer first = network.Layers[0];
+            for (int o = 0; o < first.OutputSize; o++)
+            {
+                int active = 0;
+                for (int i = 0; i < Rows; i++)
+                {
+                    double z = first.Bias![o];
+                    for (int j = 0; j < Inputs; j++) z += x[i * Inputs + j] * first.Weights[o * Inputs + j];
+                    if (z > 0) active++;
+                }
+                Assert.IsTrue(active > 0 && active < Rows, $"unit {o} of the first layer is active on {active} of {Rows} rows");
+            }
+        }
+        int expected = useBatchNorm && !after ? 5 * 4 + 4 * 3 + 3 * outputs + outputs + 2 * (4 + 3)
+            : after ? 5 * 4 + 4 * 3 + 3 * outputs + 4 + 3 + outputs + 2 * (4 + 3)
+            : 5 * 4 + 4 * 3 + 3 * outputs + 4 + 3 + outputs;
         Assert.AreEqual(expected, checkedCount, "every weight, bias, gamma and beta was checked");
     }
 
     /// <summary>
     /// Training-mode forward in double: z = x W^T (+ b); with batch norm y = gamma (z - mean) / sqrt(var + eps) + beta
-    /// (biased batch variance, Ioffe and Szegedy 2015, Algorithm 1); ReLU on hidden layers; the mean loss of the kind
+    /// (biased batch variance, Ioffe and Szegedy 2015, Algorithm 1); ReLU on hidden layers, after the batch norm or,
+    /// for layers that place it after the activation, before it (z replaced by ReLU(z)); the mean loss of the kind
     /// (written out here from its definition: -log softmax; -y log s - (1 - y) log(1 - s) with s = 1 / (1 + e^-z);
     /// (y - t)^2; 0.5 r^2 or delta (|r| - delta / 2)).
     /// The parameter arrays come in <see cref="MlpTrainingPass.Parameters"/>' order: per layer W, b, gamma, beta.
@@ -126,6 +160,8 @@ public sealed class MlpGradientCheckTests
                     for (int j = 0; j < inSize; j++) s += x[i * inSize + j] * w[o * inSize + j];
                     z[i * outSize + o] = s;
                 }
+            bool after = layer.HasBatchNormAfterActivation;
+            if (after) for (int i = 0; i < z.Length; i++) z[i] = Math.Max(0, z[i]);
             if (layer.HasBatchNorm)
             {
                 double[] gamma = parameters[next++], beta = parameters[next++];
@@ -140,7 +176,7 @@ public sealed class MlpGradientCheckTests
                     for (int i = 0; i < n; i++) z[i * outSize + o] = gamma[o] * (z[i * outSize + o] - mean) * inv + beta[o];
                 }
             }
-            if (layer.HasRelu) for (int i = 0; i < z.Length; i++) z[i] = Math.Max(0, z[i]);
+            if (layer.HasRelu && !after) for (int i = 0; i < z.Length; i++) z[i] = Math.Max(0, z[i]);
             x = z;
         }
         int k = network.ClassCount;

@@ -7,14 +7,21 @@ namespace Microsoft.ML.BatchNorm.Tests;
 [TestClass]
 public sealed class MlpInferenceTests
 {
+    /// <summary>
+    /// Folded scoring equals the unfolded eval-mode forward within float rounding: batch normalization before the
+    /// activation folded into its own dense layer, after the activation into the next layer's weights and bias.
+    /// </summary>
     [TestMethod]
-    [DataRow(true)]
-    [DataRow(false)]
-    public void FoldedInferenceEqualsUnfoldedEvalForward(bool useBatchNorm)
+    [DataRow(true, false)]
+    [DataRow(true, true)]
+    [DataRow(false, false)]
+    public void FoldedInferenceEqualsUnfoldedEvalForward(bool useBatchNorm, bool afterActivation)
     {
         const int inputs = 20, classes = 4, rows = 13;
         var random = new Random(3);
-        MlpNetwork network = MlpNetwork.CreateInitialized(inputs, [16, 8], classes, useBatchNorm, 1e-3f, random);
+        MlpNetwork network = MlpNetwork.CreateInitialized(inputs, [16, 8], classes, useBatchNorm, 1e-3f, random,
+            batchNormPlacement: afterActivation ? MlpBatchNormPlacement.AfterActivation : MlpBatchNormPlacement.BeforeActivation);
+        Assert.AreEqual(afterActivation, network.Layers[0].HasBatchNormAfterActivation);
         // Non-trivial running statistics, gamma, beta and biases: with the initial ones folding is nearly the identity.
         foreach (MlpLayer layer in network.Layers)
         {
@@ -34,6 +41,13 @@ public sealed class MlpInferenceTests
         MlpInference inference = network.CreateInference(maxRows: 16);
         var probabilities = new float[rows * classes];
         inference.PredictProbabilities(x, rows, probabilities);
+
+        // The logits themselves (the softmax can hide an error common to a row's logits).
+        double[] expectedLogits = UnfoldedLogits(network, x, rows);
+        var logits = new float[rows * classes];
+        inference.ComputeLogits(x, rows, logits);
+        for (int i = 0; i < logits.Length; i++)
+            Assert.AreEqual(expectedLogits[i], logits[i], 1e-5 * Math.Max(1, Math.Abs(expectedLogits[i])), $"logit {i}");
 
         double[] expected = UnfoldedProbabilities(network, x, rows);
         for (int i = 0; i < expected.Length; i++)
@@ -86,8 +100,25 @@ public sealed class MlpInferenceTests
         Assert.AreNotEqual(before[0], fresh[0]);
     }
 
-    /// <summary>Eval mode in double, batch norm as its own step: y = (z - runningMean) / sqrt(runningVar + eps) * gamma + beta (Algorithm 2).</summary>
+    /// <summary>Softmax of <see cref="UnfoldedLogits"/>.</summary>
     private static double[] UnfoldedProbabilities(MlpNetwork network, float[] input, int n)
+    {
+        double[] x = UnfoldedLogits(network, input, n);
+        int k = network.ClassCount;
+        for (int i = 0; i < n; i++)
+        {
+            double max = x.Skip(i * k).Take(k).Max(), sum = 0;
+            for (int c = 0; c < k; c++) sum += Math.Exp(x[i * k + c] - max);
+            for (int c = 0; c < k; c++) x[i * k + c] = Math.Exp(x[i * k + c] - max) / sum;
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// Eval mode in double, batch norm as its own step: y = (v - runningMean) / sqrt(runningVar + eps) * gamma + beta
+    /// (Algorithm 2), with v the dense output before the ReLU, or the ReLU's output when the layer places it after.
+    /// </summary>
+    private static double[] UnfoldedLogits(MlpNetwork network, float[] input, int n)
     {
         double[] x = input.Select(v => (double)v).ToArray();
         foreach (MlpLayer layer in network.Layers)
@@ -99,19 +130,14 @@ public sealed class MlpInferenceTests
                 {
                     double s = layer.Bias?[o] ?? 0;
                     for (int j = 0; j < inSize; j++) s += x[i * inSize + j] * layer.Weights[o * inSize + j];
+                    bool after = layer.HasBatchNormAfterActivation;
+                    if (after) s = Math.Max(0, s);
                     if (layer.HasBatchNorm)
                         s = (s - layer.RunningMean![o]) / Math.Sqrt(layer.RunningVariance![o] + (double)layer.BatchNormEpsilon)
                             * layer.Gamma![o] + layer.Beta![o];
-                    z[i * outSize + o] = layer.HasRelu ? Math.Max(0, s) : s;
+                    z[i * outSize + o] = layer.HasRelu && !after ? Math.Max(0, s) : s;
                 }
             x = z;
-        }
-        int k = network.ClassCount;
-        for (int i = 0; i < n; i++)
-        {
-            double max = x.Skip(i * k).Take(k).Max(), sum = 0;
-            for (int c = 0; c < k; c++) sum += Math.Exp(x[i * k + c] - max);
-            for (int c = 0; c < k; c++) x[i * k + c] = Math.Exp(x[i * k + c] - max) / sum;
         }
         return x;
     }

@@ -7,19 +7,20 @@ namespace Microsoft.ML.BatchNorm.Tests.Numerics;
 public sealed class MlpPopulationStatisticsTests
 {
     private static MlpTrainingResult Train(MlpTestData.Dataset data, MlpInferenceStatistics statistics, float momentum = 0.1f,
-        int batchSize = 5, int[]? hidden = null) =>
+        int batchSize = 5, int[]? hidden = null, MlpBatchNormPlacement placement = MlpBatchNormPlacement.BeforeActivation) =>
         MlpTrainer.Train(data.Features, data.Labels, data.RowCount, data.FeatureCount, data.ClassCount, null,
             new MlpTrainingSettings
             {
                 HiddenSizes = hidden ?? [4, 3], Epochs = 3, BatchSize = batchSize, Seed = 11, LearningRate = 1e-2f,
-                BatchNormMomentum = momentum, InferenceStatistics = statistics,
+                BatchNormMomentum = momentum, InferenceStatistics = statistics, BatchNormPlacement = placement,
             },
             null, CancellationToken.None);
 
     /// <summary>
     /// Algorithm 2 computed here, independently, in double: the rows in order in mini-batches of batchSize (a trailing
-    /// single row joins the last one), each through dense -> BN with the batch statistics -> ReLU; per BN layer the mean
-    /// of the batch means and the mean of the unbiased batch variances.
+    /// single row joins the last one), each through dense -> BN with the batch statistics -> ReLU (or dense -> ReLU -> BN
+    /// for layers that place it after the activation); per BN layer the mean of the batch means and the mean of the
+    /// unbiased batch variances of the normalization's input.
     /// </summary>
     private static (double[][] Mean, double[][] Variance) Direct(MlpNetwork network, MlpTestData.Dataset data, int batchSize)
     {
@@ -51,7 +52,7 @@ public sealed class MlpPopulationStatisticsTests
                     {
                         double sum = layer.Bias?[o] ?? 0;
                         for (int i = 0; i < inSize; i++) sum += x[r][i] * layer.Weights[o * inSize + i];
-                        z[r][o] = sum;
+                        z[r][o] = layer.HasBatchNormAfterActivation ? Math.Max(0, sum) : sum;
                     }
                 }
                 meanSums[l] ??= new double[outSize];
@@ -69,7 +70,10 @@ public sealed class MlpPopulationStatisticsTests
                     meanSums[l][o] += mean;
                     varianceSums[l][o] += variance * n / (n - 1.0);
                     for (int r = 0; r < n; r++)
-                        y[r][o] = Math.Max(0, layer.Gamma![o] * (z[r][o] - mean) / Math.Sqrt(variance + layer.BatchNormEpsilon) + layer.Beta![o]);
+                    {
+                        double normalized = layer.Gamma![o] * (z[r][o] - mean) / Math.Sqrt(variance + layer.BatchNormEpsilon) + layer.Beta![o];
+                        y[r][o] = layer.HasBatchNormAfterActivation ? normalized : Math.Max(0, normalized);
+                    }
                 }
                 x = y;
             }
@@ -84,12 +88,15 @@ public sealed class MlpPopulationStatisticsTests
     }
 
     [TestMethod]
-    [DataRow(23)] // mini-batches of 5, 5, 5, 5, 3
-    [DataRow(21)] // 5, 5, 5, 6: the trailing single row joins the last mini-batch
-    public void PopulationStatisticsMatchADirectComputation(int rows)
+    [DataRow(23, false)] // mini-batches of 5, 5, 5, 5, 3
+    [DataRow(21, false)] // 5, 5, 5, 6: the trailing single row joins the last mini-batch
+    [DataRow(23, true)] // batch normalization after the activation: the statistics of ReLU(dense + bias)
+    public void PopulationStatisticsMatchADirectComputation(int rows, bool afterActivation)
     {
         MlpTestData.Dataset data = MlpTestData.Random(rows, 5, 3, seed: 12);
-        MlpNetwork network = Train(data, MlpInferenceStatistics.Population).Network;
+        var placement = afterActivation ? MlpBatchNormPlacement.AfterActivation : MlpBatchNormPlacement.BeforeActivation;
+        MlpNetwork network = Train(data, MlpInferenceStatistics.Population, placement: placement).Network;
+        Assert.AreEqual(afterActivation, network.Layers[0].HasBatchNormAfterActivation);
         (double[][] mean, double[][] variance) = Direct(network, data, 5);
         for (int l = 0; l < network.Layers.Count - 1; l++)
         {
@@ -101,7 +108,7 @@ public sealed class MlpPopulationStatisticsTests
             }
         }
         // The running averages of the same training are something else (the test can fail).
-        MlpNetwork running = Train(data, MlpInferenceStatistics.RunningAverages).Network;
+        MlpNetwork running = Train(data, MlpInferenceStatistics.RunningAverages, placement: placement).Network;
         Assert.IsFalse(running.Layers[0].RunningMean!.SequenceEqual(network.Layers[0].RunningMean!));
         // Only the statistics differ: the parameters are the same.
         for (int l = 0; l < network.Layers.Count; l++)

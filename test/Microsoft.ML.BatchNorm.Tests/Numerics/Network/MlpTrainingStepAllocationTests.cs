@@ -33,6 +33,31 @@ public sealed class MlpTrainingStepAllocationTests
     }
 
     [TestMethod]
+    public void TrainingStepsWithBatchNormAfterActivationAllocateNothing()
+    {
+        // 784-256-ReLU-BN-128-ReLU-BN-10: the same kernels without the fused ReLU, plus the ReLU's backward mask.
+        const int BatchSize = 32;
+        var random = new Random(7);
+        MlpNetwork network = MlpNetwork.CreateInitialized(784, [256, 128], 10, true, 1e-5f, random,
+            batchNormPlacement: MlpBatchNormPlacement.AfterActivation);
+        var pass = new MlpTrainingPass(network, BatchSize);
+        for (int i = 0; i < pass.Input.Length; i++) pass.Input[i] = (float)random.NextDouble();
+        for (int i = 0; i < BatchSize; i++) pass.Labels[i] = random.Next(10);
+        MlpOptimizer optimizer = MlpOptimizer.Create(new MlpTrainingSettings(), pass.Parameters);
+
+        double loss = 0;
+        void Step()
+        {
+            loss = pass.Forward(BatchSize, 0.1f, out _);
+            pass.Backward(BatchSize);
+            optimizer.Step();
+        }
+
+        AllocationAssert.NothingAfterWarmUp(Step, 10, "training steps (batch norm after the activation)");
+        Assert.IsTrue(double.IsFinite(loss) && loss < Math.Log(10), $"the steps trained (loss {loss})");
+    }
+
+    [TestMethod]
     public void BatchProgressReportsAllocateNothing()
     {
         // 2000 rows in mini-batches of 2, two epochs, a report after each of the 2000 mini-batches: the whole training
