@@ -88,6 +88,12 @@ internal sealed class MlpTrainingPass
     /// <summary>The network trained.</summary>
     public MlpNetwork Network { get; }
 
+    /// <summary>
+    /// Whether the batch-norm layers normalize with their running statistics, which stay fixed, in training mode too
+    /// (fine-tuning with <see cref="MlpBatchNormFreezing"/>; the step is <see cref="MlpFrozenBatchNorm"/>). Default false.
+    /// </summary>
+    public bool FreezeStatistics { get; init; }
+
     /// <summary>Largest mini-batch.</summary>
     public int MaxRows { get; }
 
@@ -178,6 +184,12 @@ internal sealed class MlpTrainingPass
                 Span<float> z = _preActivations[l].AsSpan(0, n * outSize);
                 Sgemm.Multiply(false, true, n, outSize, inSize, 1f, x, inSize, layer.Weights, inSize, 0f, z, outSize);
                 if (layer.Bias is not null) DenseKernels.AddBias(z, n, outSize, layer.Bias, applyRelu: false);
+                if (FreezeStatistics)
+                {
+                    MlpFrozenBatchNorm.Forward(layer, z, n, a, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
+                    x = a;
+                    continue;
+                }
                 BatchNormKernels.ForwardTraining(z, n, outSize, layer.Gamma, layer.Beta, layer.BatchNormEpsilon,
                     layer.HasRelu, a, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
                 if (runningStatisticsMomentum is float momentum)
@@ -212,9 +224,13 @@ internal sealed class MlpTrainingPass
             if (layer.HasBatchNorm)
             {
                 dz = _preActivationGradients[l].AsSpan(0, n * outSize);
-                BatchNormKernels.Backward(_preActivations[l].AsSpan(0, n * outSize), _outputs[l].AsSpan(0, n * outSize),
-                    da, n, outSize, layer.Gamma, _batchMeans[l], _inverseStds[l], layer.HasRelu, dz,
-                    GammaGradients[l], BetaGradients[l]);
+                if (FreezeStatistics)
+                    MlpFrozenBatchNorm.Backward(layer, _preActivations[l].AsSpan(0, n * outSize), _outputs[l].AsSpan(0, n * outSize),
+                        da, n, _inverseStds[l], dz, GammaGradients[l], BetaGradients[l]);
+                else
+                    BatchNormKernels.Backward(_preActivations[l].AsSpan(0, n * outSize), _outputs[l].AsSpan(0, n * outSize),
+                        da, n, outSize, layer.Gamma, _batchMeans[l], _inverseStds[l], layer.HasRelu, dz,
+                        GammaGradients[l], BetaGradients[l]);
             }
             else
             {

@@ -94,6 +94,20 @@ internal sealed class MlpTrainingSettings
     /// </summary>
     public TimeSpan BatchProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// What stays fixed in the batch-norm layers while training (meant for fine-tuning a trained network). Default
+    /// <see cref="MlpBatchNormFreezing.None"/>. Not with <see cref="MlpInferenceStatistics.Population"/>, which would
+    /// replace the frozen statistics.
+    /// </summary>
+    public MlpBatchNormFreezing BatchNormFreezing { get; set; }
+
+    /// <summary>
+    /// Rows of the fixed training sample on which each epoch's train/inference gap is measured
+    /// (<see cref="MlpInferenceGapMonitor"/>); at least 0. Default 1024; 0 turns the diagnostic off. Smaller training
+    /// sets use all their rows.
+    /// </summary>
+    public int InferenceGapSampleRows { get; set; } = MlpInferenceGapMonitor.DefaultSampleRows;
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentNullException"><see cref="HiddenSizes"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -102,7 +116,8 @@ internal sealed class MlpTrainingSettings
     /// LearningRate not finite or &lt;= 0; SgdMomentum, AdamBeta1 or AdamBeta2 outside [0, 1); L2Regularization
     /// negative or not finite; AdamEpsilon or BatchNormEpsilon not finite or &lt;= 0; BatchNormMomentum outside [0, 1];
     /// EarlyStoppingPatience negative; an unknown InferenceStatistics; HuberDelta not finite or &lt;= 0; an unknown Loss or Initialization;
-    /// InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative.
+    /// InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative; an unknown BatchNormFreezing, or
+    /// BatchNormFreezing with Population inference statistics; InferenceGapSampleRows negative.
     /// </exception>
     public void Validate()
     {
@@ -141,6 +156,12 @@ internal sealed class MlpTrainingSettings
         CheckPositive(InitialWeightScale, nameof(InitialWeightScale));
         if (BatchProgressInterval < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(BatchProgressInterval), BatchProgressInterval, "BatchProgressInterval must not be negative.");
+        if (!Enum.IsDefined(BatchNormFreezing))
+            throw new ArgumentOutOfRangeException(nameof(BatchNormFreezing), BatchNormFreezing, "Unknown batch-norm freezing.");
+        if (BatchNormFreezing != MlpBatchNormFreezing.None && InferenceStatistics == MlpInferenceStatistics.Population)
+            throw new ArgumentOutOfRangeException(nameof(InferenceStatistics), InferenceStatistics,
+                $"InferenceStatistics = Population recomputes the statistics that BatchNormFreezing = {BatchNormFreezing} keeps fixed; use RunningAverages.");
+        ArgumentOutOfRangeException.ThrowIfNegative(InferenceGapSampleRows, nameof(InferenceGapSampleRows));
     }
 
     private static void CheckUnitInterval(float value, string name)
