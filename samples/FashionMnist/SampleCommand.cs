@@ -54,6 +54,14 @@ internal static class SampleCommand
             CustomParser = r => ParseNumber<float>(r, "--learning-rate", v => v > 0 && float.IsFinite(v), "a positive number"),
         };
         var noBatchNorm = new Option<bool>("--no-batch-norm") { Description = "Dense -> ReLU hidden layers, without batch normalization." };
+        var batchNormMomentum = new Option<float>("--batch-norm-momentum")
+        {
+            Description = "Momentum of the batch-norm running statistics, PyTorch's convention (the weight of each new " +
+                "mini-batch; Keras' momentum 0.99 is 0.01 here).",
+            HelpName = "M",
+            DefaultValueFactory = _ => 0.1f,
+            CustomParser = r => ParseNumber<float>(r, "--batch-norm-momentum", v => v >= 0 && v <= 1, "a number in [0, 1]"),
+        };
         var optimizer = new Option<string>("--optimizer") { Description = "adam or sgd (with momentum 0.9).", DefaultValueFactory = _ => "adam" };
         optimizer.AcceptOnlyFromAmong("adam", "sgd");
         var output = new Option<string>("--output")
@@ -90,7 +98,7 @@ internal static class SampleCommand
             "reloaded model. 'compare' trains it with and without batch normalization.")
         {
             dataset, data, epochs, batchSize, hidden, learningRate, noBatchNorm, optimizer, output, seed, validationFraction,
-            earlyStopping,
+            earlyStopping, batchNormMomentum,
         };
         root.Validators.Add(r => CheckDatasetAndData(r, dataset, data));
         root.Validators.Add(r =>
@@ -115,7 +123,8 @@ internal static class SampleCommand
                 OutputPath: parseResult.GetValue(output),
                 Seed: parseResult.GetValue(seed),
                 ValidationFraction: parseResult.GetValue(validationFraction),
-                EarlyStoppingPatience: parseResult.GetValue(earlyStopping));
+                EarlyStoppingPatience: parseResult.GetValue(earlyStopping),
+                BatchNormalizationMomentum: parseResult.GetValue(batchNormMomentum));
             return Execute(console, settings);
         });
 

@@ -28,6 +28,7 @@ internal enum DatasetChoice
 /// <param name="Seed">Seed of the split, the initialization and the shuffles.</param>
 /// <param name="ValidationFraction">Fraction of the training rows held out for the per-epoch validation figures.</param>
 /// <param name="EarlyStoppingPatience">Epochs without a lower validation loss before training stops; 0 for no early stopping.</param>
+/// <param name="BatchNormalizationMomentum">Momentum of the running statistics (PyTorch's convention); default 0.1.</param>
 internal sealed record SampleSettings(
     DatasetChoice Dataset,
     string? DataDirectory,
@@ -40,4 +41,5 @@ internal sealed record SampleSettings(
     string? OutputPath,
     int Seed,
     double ValidationFraction,
-    int EarlyStoppingPatience);
+    int EarlyStoppingPatience,
+    float BatchNormalizationMomentum = 0.1f);

@@ -41,6 +41,7 @@ internal sealed class TrainingRun
             Seed = _settings.Seed,
             ValidationFraction = _settings.ValidationFraction,
             EarlyStoppingPatience = _settings.EarlyStoppingPatience,
+            BatchNormalizationMomentum = _settings.BatchNormalizationMomentum,
             Progress = progress,
             BatchProgress = batchProgress,
         };
@@ -63,7 +64,7 @@ internal sealed class TrainingRun
             $"{data.ClassNames.Count} classes; loaded in {total.Elapsed.TotalSeconds:F1} s"));
         string layers = string.Join(" -> ", new[] { data.FeatureCount }.Concat(_settings.HiddenSizes).Append(data.ClassNames.Count));
         _console.MarkupLine(Markup.Escape(
-            $"Network: {layers}, batch normalization {(_settings.UseBatchNormalization ? "on" : "off")}"));
+            $"Network: {layers}, batch normalization {(_settings.UseBatchNormalization ? $"on (running-statistics momentum {_settings.BatchNormalizationMomentum:G3})" : "off")}"));
         _console.MarkupLine(Markup.Escape(
             $"Training: {_settings.Optimizer}, learning rate {_settings.LearningRate:G4}, batch {_settings.BatchSize}, " +
             $"{_settings.Epochs} epochs, {_settings.ValidationFraction:P0} of the training rows for validation, " +
