@@ -4,7 +4,9 @@ namespace Microsoft.ML.Trainers;
 
 /// <summary>
 /// The trained network of a MultilayerPerceptron trainer (multiclass, binary or regression), for inspection: per layer the dense weights,
-/// and either a bias or the batch-normalization parameters (gamma, beta, running mean and variance).
+/// and either a bias or the batch-normalization parameters (gamma, beta, running mean and variance). Also the starting
+/// point of fine-tuning: pass it to <c>Fit(trainData, modelParameters)</c> of a trainer of the same task
+/// (<see cref="MultilayerPerceptronTrainer.Fit(IDataView, MultilayerPerceptronModelParameters)"/>), which never changes it.
 /// </summary>
 public sealed class MultilayerPerceptronModelParameters
 {

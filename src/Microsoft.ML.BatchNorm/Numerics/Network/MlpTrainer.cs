@@ -19,9 +19,13 @@ internal static class MlpTrainer
     /// lower validation loss and the parameters (and running statistics) of the best epoch are restored. The same
     /// seed and data give bit-identical weights. With <see cref="MlpTrainingSettings.InferenceStatistics"/> =
     /// <see cref="MlpInferenceStatistics.Population"/>, the final network's running statistics are then replaced by
-    /// <see cref="MlpPopulationStatistics.Compute"/> on the training rows (in their given order). The loop allocates
-    /// nothing per mini-batch: workspaces are sized once for the largest mini-batch, and the in-epoch progress report
-    /// is a struct.
+    /// <see cref="MlpPopulationStatistics.Compute"/> on the training rows (in their given order). After each epoch (before
+    /// the validation data) the train/inference gap is measured on a fixed sample of the training rows
+    /// (<see cref="MlpInferenceGapMonitor"/>, <see cref="MlpTrainingSettings.InferenceGapSampleRows"/>; it draws from a
+    /// Random of its own, so the training is the same with it off). With <see cref="MlpTrainingSettings.BatchNormFreezing"/>
+    /// the batch-norm layers normalize with their fixed running statistics (<see cref="MlpFrozenBatchNorm"/>), and with
+    /// StatisticsAndAffine the optimizer leaves gamma and beta out. The loop allocates nothing per mini-batch:
+    /// workspaces are sized once for the largest mini-batch, and the in-epoch progress report is a struct.
     /// </summary>
     /// <param name="features">rowCount x featureCount, row-major, finite.</param>
     /// <param name="labels">rowCount labels in 0..classCount-1.</param>
