@@ -13,7 +13,8 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// <para>The sample is fixed when training starts: S = min(rowCount, max(sampleRows, batchSize)) training rows drawn
 /// without replacement, in a random order, by a <see cref="Random"/> of its own (seeded from the training seed), so the
 /// training's shuffles and results are the same with and without the diagnostic. Each epoch it costs two forward
-/// passes over S rows (about 2 S / (3 rowCount) of an epoch: 1 % for 1024 of Fashion-MNIST's 60000 rows) and
+/// passes over S rows (about 2 S / (3 rowCount) of an epoch, counting its forward and backward passes as three forwards:
+/// 1 % for 1024 of Fashion-MNIST's 60000 rows) and
 /// allocates only the reported record.</para>
 /// <para>The distance of a batch-norm layer with d units, between the statistics (mu_B, sigma2_B, biased: what training
 /// normalizes with) of a mini-batch and the running ones (mu_R, v_R), is the root mean square over the units of two
