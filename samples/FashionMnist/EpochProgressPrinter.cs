@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Trainers;
 using Spectre.Console;
 
@@ -34,15 +35,21 @@ internal sealed class EpochProgressPrinter : IProgress<MultilayerPerceptronEpoch
         ArgumentNullException.ThrowIfNull(value);
         if (!_headerWritten)
         {
-            _console.MarkupLine("[bold]epoch   train loss  train acc   valid loss  valid acc     time[/]");
+            _console.MarkupLine("[bold]epoch   train loss  train acc   valid loss  valid acc   infer gap  bn dist     time[/]");
             _headerWritten = true;
         }
         Epochs.Add(value);
         string validation = value.ValidationLoss is { } loss && value.ValidationAccuracy is { } accuracy
             ? $"{loss,10:F4}  {accuracy,9:P2}"
             : $"{"-",10}  {"-",9}";
+        // The train/inference gap on a fixed sample of training rows: the inference-mode loss minus the training-mode
+        // loss, and the largest distance between a mini-batch's statistics and the running ones (README: "Is the saved
+        // model the one that trained?").
+        string gap = value.InferenceGap is { } g
+            ? $"{g.LossGap.ToString("+0.0000;-0.0000", CultureInfo.InvariantCulture),10}  {(g.MaxStatisticsDistance is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "-"),7}"
+            : $"{"-",10}  {"-",7}";
         _console.MarkupLine(Markup.Escape(
-            $"{value.Epoch,5}   {value.TrainingLoss,10:F4}  {value.TrainingAccuracy,9:P2}   {validation}  {value.Elapsed.TotalSeconds,6:F1} s"));
+            $"{value.Epoch,5}   {value.TrainingLoss,10:F4}  {value.TrainingAccuracy,9:P2}   {validation}  {gap}  {value.Elapsed.TotalSeconds,6:F1} s"));
         if (_hint?.Next(value) is { } hint)
             LiveConsole.WriteLine(_console, hint, Color.Yellow);
     }

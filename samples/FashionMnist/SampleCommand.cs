@@ -61,6 +61,14 @@ internal static class SampleCommand
             DefaultValueFactory = _ => "before",
         };
         placement.AcceptOnlyFromAmong("before", "after");
+        var batchNormMomentum = new Option<float>("--batch-norm-momentum")
+        {
+            Description = "Momentum of the batch-norm running statistics, PyTorch's convention (the weight of each new " +
+                "mini-batch; Keras' momentum 0.99 is 0.01 here).",
+            HelpName = "M",
+            DefaultValueFactory = _ => 0.1f,
+            CustomParser = r => ParseNumber<float>(r, "--batch-norm-momentum", v => v >= 0 && v <= 1, "a number in [0, 1]"),
+        };
         var optimizer = new Option<string>("--optimizer") { Description = "adam or sgd (with momentum 0.9).", DefaultValueFactory = _ => "adam" };
         optimizer.AcceptOnlyFromAmong("adam", "sgd");
         var output = new Option<string>("--output")
@@ -97,7 +105,7 @@ internal static class SampleCommand
             "reloaded model. 'compare' trains it with and without batch normalization.")
         {
             dataset, data, epochs, batchSize, hidden, learningRate, noBatchNorm, placement, optimizer, output, seed, validationFraction,
-            earlyStopping,
+            earlyStopping, batchNormMomentum,
         };
         root.Validators.Add(r => CheckDatasetAndData(r, dataset, data));
         root.Validators.Add(r =>
@@ -130,7 +138,8 @@ internal static class SampleCommand
                 EarlyStoppingPatience: parseResult.GetValue(earlyStopping),
                 BatchNormPlacement: parseResult.GetValue(placement) == "after"
                     ? MultilayerPerceptronBatchNormalizationPlacement.AfterActivation
-                    : MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation);
+                    : MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation,
+                BatchNormalizationMomentum: parseResult.GetValue(batchNormMomentum));
             return Execute(console, settings);
         });
 

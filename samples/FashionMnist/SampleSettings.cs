@@ -29,6 +29,7 @@ internal enum DatasetChoice
 /// <param name="ValidationFraction">Fraction of the training rows held out for the per-epoch validation figures.</param>
 /// <param name="EarlyStoppingPatience">Epochs without a lower validation loss before training stops; 0 for no early stopping.</param>
 /// <param name="BatchNormPlacement">Batch normalization before the ReLU (the paper's, default) or after it (--bn-placement).</param>
+/// <param name="BatchNormalizationMomentum">Momentum of the running statistics (PyTorch's convention); default 0.1.</param>
 internal sealed record SampleSettings(
     DatasetChoice Dataset,
     string? DataDirectory,
@@ -42,9 +43,14 @@ internal sealed record SampleSettings(
     int Seed,
     double ValidationFraction,
     int EarlyStoppingPatience,
-    MultilayerPerceptronBatchNormalizationPlacement BatchNormPlacement = MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation)
+    MultilayerPerceptronBatchNormalizationPlacement BatchNormPlacement = MultilayerPerceptronBatchNormalizationPlacement.BeforeActivation,
+    float BatchNormalizationMomentum = 0.1f)
 {
-    /// <summary>How the network's hidden layers are described: "on", "on, after the ReLU" or "off".</summary>
+    /// <summary>
+    /// How the network's hidden layers are described: "off", or "on" ("on, after the ReLU") with the running-statistics
+    /// momentum.
+    /// </summary>
     public string BatchNormDescription => !UseBatchNormalization ? "off"
-        : BatchNormPlacement == MultilayerPerceptronBatchNormalizationPlacement.AfterActivation ? "on, after the ReLU" : "on";
+        : (BatchNormPlacement == MultilayerPerceptronBatchNormalizationPlacement.AfterActivation ? "on, after the ReLU" : "on") +
+          $" (running-statistics momentum {BatchNormalizationMomentum:G3})";
 }

@@ -42,6 +42,7 @@ internal sealed class TrainingRun
             Seed = _settings.Seed,
             ValidationFraction = _settings.ValidationFraction,
             EarlyStoppingPatience = _settings.EarlyStoppingPatience,
+            BatchNormalizationMomentum = _settings.BatchNormalizationMomentum,
             Progress = progress,
             BatchProgress = batchProgress,
         };

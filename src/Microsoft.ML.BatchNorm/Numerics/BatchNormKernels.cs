@@ -17,7 +17,7 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// as an input matrix (in place) but must not partly overlap it. If an exception is thrown, the outputs are left
 /// untouched.
 /// </remarks>
-internal static unsafe class BatchNormKernels
+internal static unsafe partial class BatchNormKernels
 {
     // Scratch of up to this many elements lives on the stack; larger comes from ArrayPool (no per-call garbage).
     private const int StackScratch = 1024;

@@ -83,4 +83,17 @@ internal sealed class EpochDocument
     public double? ValidationLoss { get; set; }
     public double? ValidationAccuracy { get; set; }
     public double ElapsedSeconds { get; set; }
+    /// <summary>The epoch's train/inference gap; absent in files written before it existed, or when it was off.</summary>
+    public InferenceGapDocument? InferenceGap { get; set; }
+}
+
+/// <summary>MultilayerPerceptronInferenceGap; accuracies null for regression (JSON has no NaN).</summary>
+internal sealed class InferenceGapDocument
+{
+    public int SampleRows { get; set; }
+    public double TrainingModeLoss { get; set; }
+    public double? TrainingModeAccuracy { get; set; }
+    public double InferenceLoss { get; set; }
+    public double? InferenceAccuracy { get; set; }
+    public List<double> StatisticsDistances { get; set; } = [];
 }

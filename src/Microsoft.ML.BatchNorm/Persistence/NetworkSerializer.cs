@@ -41,6 +41,15 @@ internal static class NetworkSerializer
                 ValidationLoss = e.ValidationLoss,
                 ValidationAccuracy = e.ValidationAccuracy is double v && double.IsNaN(v) ? null : e.ValidationAccuracy,
                 ElapsedSeconds = e.Elapsed.TotalSeconds,
+                InferenceGap = e.InferenceGap is not { } gap ? null : new InferenceGapDocument
+                {
+                    SampleRows = gap.SampleRows,
+                    TrainingModeLoss = gap.TrainingModeLoss,
+                    TrainingModeAccuracy = double.IsNaN(gap.TrainingModeAccuracy) ? null : gap.TrainingModeAccuracy,
+                    InferenceLoss = gap.InferenceLoss,
+                    InferenceAccuracy = double.IsNaN(gap.InferenceAccuracy) ? null : gap.InferenceAccuracy,
+                    StatisticsDistances = [.. gap.StatisticsDistances],
+                },
             }).ToList(),
         };
         switch (transformer)
@@ -141,8 +150,15 @@ internal static class NetworkSerializer
                 throw new InvalidDataException($"{entry}: {floats.Length - offset} stored parameters are left over after the last layer.");
             var network = new MlpNetwork(layers);
             var history = header.History.Select(e => new MultilayerPerceptronEpoch(e.Epoch, e.TrainingLoss, e.TrainingAccuracy ?? double.NaN,
-                e.ValidationLoss, e.ValidationLoss is null ? null : e.ValidationAccuracy ?? double.NaN, TimeSpan.FromSeconds(e.ElapsedSeconds))).ToArray();
-            var model = new MultilayerPerceptronModelParameters(network, history);
+                e.ValidationLoss, e.ValidationLoss is null ? null : e.ValidationAccuracy ?? double.NaN, TimeSpan.FromSeconds(e.ElapsedSeconds),
+                e.InferenceGap is not { } gap ? null : new MultilayerPerceptronInferenceGap(gap.SampleRows, gap.TrainingModeLoss,
+                    gap.TrainingModeAccuracy ?? double.NaN, gap.InferenceLoss, gap.InferenceAccuracy ?? double.NaN, gap.StatisticsDistances))).ToArray();
+            var model = new MultilayerPerceptronModelParameters(network, history, (header.Task ?? MulticlassTask) switch
+            {
+                BinaryTask => TrainedLabel.Binary,
+                RegressionTask => TrainedLabel.Regression(header.LabelMean ?? float.NaN, header.LabelStandardDeviation ?? float.NaN),
+                _ => TrainedLabel.Multiclass(header.LabelKeyValueType is { } type && header.LabelKeyValues is { } values ? (type, values) : null),
+            });
             switch (header.Task ?? MulticlassTask)
             {
                 case MulticlassTask:

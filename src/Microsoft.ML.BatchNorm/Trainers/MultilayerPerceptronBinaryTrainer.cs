@@ -49,7 +49,7 @@ public sealed class MultilayerPerceptronBinaryTrainer : IEstimator<MultilayerPer
     /// <exception cref="InvalidOperationException">Fewer than 2 rows; only one class in the training data (the message
     /// names the column); a non-finite feature (the message names the row); or training diverged.</exception>
     /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
-    public MultilayerPerceptronBinaryPredictionTransformer Fit(IDataView input) => Fit(input, null);
+    public MultilayerPerceptronBinaryPredictionTransformer Fit(IDataView input) => FitCore(input, null, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, reporting validation figures (and early stopping) on <paramref name="validationData"/>.</summary>
     /// <param name="trainData">Training data.</param>
@@ -58,11 +58,53 @@ public sealed class MultilayerPerceptronBinaryTrainer : IEstimator<MultilayerPer
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled, before or during training; no model is returned.</exception>
-    public MultilayerPerceptronBinaryPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
+    public MultilayerPerceptronBinaryPredictionTransformer Fit(IDataView trainData, IDataView? validationData) =>
+        FitCore(trainData, validationData, null);
+
+    /// <summary>
+    /// Fine-tuning: continues training from <paramref name="modelParameters"/> (a trained binary network, e.g.
+    /// <c>transformer.Model</c>) for <see cref="MultilayerPerceptronOptions.NumberOfEpochs"/> epochs on
+    /// <paramref name="trainData"/>, as ML.NET's trainers that continue training do
+    /// (<c>LbfgsLogisticRegressionBinaryTrainer.Fit(IDataView, LinearModelParameters)</c>).
+    /// </summary>
+    /// <remarks>
+    /// <para>The network's weights, biases, gamma, beta and running statistics are the starting point; they are
+    /// copied, so <paramref name="modelParameters"/> and the transformer that holds it do not change. The optimizer
+    /// starts fresh (Adam's moment estimates and step count, or SGD's velocity, are not stored in a model), as does the
+    /// shuffling, from <see cref="MultilayerPerceptronOptions.Seed"/>; <see cref="MultilayerPerceptronOptions.Initialization"/>
+    /// and <see cref="MultilayerPerceptronOptions.InitialWeightScale"/> are not used. The returned model's
+    /// <see cref="MultilayerPerceptronModelParameters.History"/> holds this run's epochs.
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationFreezing"/> freezes the batch-norm layers (as PyTorch's
+    /// <c>eval()</c> or Keras' <c>trainable = False</c>); <see cref="MultilayerPerceptronOptions.ValidationFraction"/>,
+    /// early stopping and <see cref="MultilayerPerceptronOptions.InferenceStatistics"/> apply as in <see cref="Fit(IDataView)"/>.</para>
+    /// <para>The model must match the options and the data: <see cref="MultilayerPerceptronOptions.HiddenLayerSizes"/>,
+    /// <see cref="MultilayerPerceptronOptions.UseBatchNormalization"/> and
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationEpsilon"/> equal to the model's (fine-tuning never
+    /// changes a network's shape), and the feature column's size equal to the model's input size. A multiclass or regression network is refused, even one with a single output.</para>
+    /// </remarks>
+    /// <param name="trainData">Training data with the label and feature columns.</param>
+    /// <param name="modelParameters">The trained binary network to continue from.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="trainData"/> or <paramref name="modelParameters"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="modelParameters"/> does not match: it is not a binary
+    /// network, or its feature count, hidden layer sizes, batch normalization or epsilon differ from the data's or the
+    /// options'; the message names the column or option and both values.</exception>
+    /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
+    /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
+    public MultilayerPerceptronBinaryPredictionTransformer Fit(IDataView trainData, MultilayerPerceptronModelParameters modelParameters)
+    {
+        ArgumentNullException.ThrowIfNull(modelParameters);
+        return FitCore(trainData, null, modelParameters);
+    }
+
+    private MultilayerPerceptronBinaryPredictionTransformer FitCore(IDataView trainData, IDataView? validationData,
+        MultilayerPerceptronModelParameters? initialModel)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         _options.CancellationToken.ThrowIfCancellationRequested();
         int featureCount = CheckColumns(trainData.Schema, nameof(trainData));
+        if (initialModel is not null)
+            MultilayerPerceptronFitting.CheckInitialModel(_options, initialModel, featureCount, 1, TrainedLabel.Binary, "modelParameters");
         var train = TrainingData.ReadBooleans(trainData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, "Training");
         int positives = train.Labels.Count(l => l == 1);
         if (train.RowCount > 0 && (positives == 0 || positives == train.RowCount))
@@ -79,7 +121,7 @@ public sealed class MultilayerPerceptronBinaryTrainer : IEstimator<MultilayerPer
             validation = TrainingData.ReadBooleans(validationData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, "Validation");
         }
         var model = MultilayerPerceptronFitting.Train(_options, train, validation, featureCount, outputCount: 1,
-            MlpLossKind.SigmoidCrossEntropy, 1f);
+            MlpLossKind.SigmoidCrossEntropy, 1f, TrainedLabel.Binary, initialModel);
         return new MultilayerPerceptronBinaryPredictionTransformer(model, _options.FeatureColumnName);
     }
 

@@ -32,6 +32,13 @@ internal static class MultilayerPerceptronFitting
             throw new ArgumentOutOfRangeException(nameof(options.InferenceStatistics), options.InferenceStatistics, "Unknown inference statistics.");
         if (!Enum.IsDefined(options.Optimizer))
             throw new ArgumentOutOfRangeException(nameof(options.Optimizer), options.Optimizer, "Unknown optimizer.");
+        if (!Enum.IsDefined(options.BatchNormalizationFreezing))
+            throw new ArgumentOutOfRangeException(nameof(options.BatchNormalizationFreezing), options.BatchNormalizationFreezing, "Unknown batch-normalization freezing.");
+        if (options.BatchNormalizationFreezing != MultilayerPerceptronBatchNormalizationFreezing.None
+            && options.InferenceStatistics == MultilayerPerceptronInferenceStatistics.Population)
+            throw new ArgumentOutOfRangeException(nameof(options.InferenceStatistics), options.InferenceStatistics,
+                $"InferenceStatistics = Population recomputes the statistics that BatchNormalizationFreezing = {options.BatchNormalizationFreezing} keeps fixed; use RunningAverages.");
+        ArgumentOutOfRangeException.ThrowIfNegative(options.InferenceGapSampleSize, nameof(options.InferenceGapSampleSize));
         ToSettings(options, MlpLossKind.SoftmaxCrossEntropy, 1f).Validate();
     }
 
@@ -67,6 +74,13 @@ internal static class MultilayerPerceptronFitting
         VirtualBatchSize = options.VirtualBatchSize,
         InferenceStatistics = options.InferenceStatistics == MultilayerPerceptronInferenceStatistics.Population
             ? MlpInferenceStatistics.Population : MlpInferenceStatistics.RunningAverages,
+        BatchNormFreezing = options.BatchNormalizationFreezing switch
+        {
+            MultilayerPerceptronBatchNormalizationFreezing.Statistics => MlpBatchNormFreezing.Statistics,
+            MultilayerPerceptronBatchNormalizationFreezing.StatisticsAndAffine => MlpBatchNormFreezing.StatisticsAndAffine,
+            _ => MlpBatchNormFreezing.None,
+        },
+        InferenceGapSampleRows = options.InferenceGapSampleSize,
     };
 
     /// <summary>The numerics' name of a public initialization choice.</summary>
@@ -115,12 +129,20 @@ internal static class MultilayerPerceptronFitting
     /// Trains the network on <paramref name="train"/> (holding out <see cref="MultilayerPerceptronOptions.ValidationFraction"/>
     /// of it when <paramref name="validation"/> is null), collecting the history and reporting progress.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Too few rows, or training diverged.</exception>
+    /// <remarks>Fine-tuning: <c>initialModel</c> is the model to continue from (checked with <see cref="CheckInitialModel"/>
+    /// first; its network is copied, never changed), or null for a fresh network. <c>label</c> is kept with the model.</remarks>
+    /// <exception cref="InvalidOperationException">Too few rows, training diverged, or BatchNormalizationFreezing
+    /// without an initial model.</exception>
     /// <exception cref="OperationCanceledException"><see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled.</exception>
     public static MultilayerPerceptronModelParameters Train(MultilayerPerceptronOptions options, TrainingData train,
-        TrainingData? validation, int featureCount, int outputCount, MlpLossKind loss, float huberDelta)
+        TrainingData? validation, int featureCount, int outputCount, MlpLossKind loss, float huberDelta, TrainedLabel label,
+        MultilayerPerceptronModelParameters? initialModel = null)
     {
         options.CancellationToken.ThrowIfCancellationRequested();
+        if (initialModel is null && options.BatchNormalizationFreezing != MultilayerPerceptronBatchNormalizationFreezing.None)
+            throw new InvalidOperationException(
+                $"BatchNormalizationFreezing = {options.BatchNormalizationFreezing} freezes the batch-norm layers of a trained network: it needs " +
+                "Fit(trainData, modelParameters) with the model to fine-tune (e.g. transformer.Model). A fresh network has no statistics worth freezing; set it to None.");
         if (train.RowCount < 2)
             throw new InvalidOperationException($"MultilayerPerceptron needs at least 2 training rows; the data has {train.RowCount}.");
         if (validation is null && options.ValidationFraction > 0)
@@ -141,7 +163,62 @@ internal static class MultilayerPerceptronFitting
                 options.Progress?.Report(epoch);
             },
             options.CancellationToken,
-            options.BatchProgress is { } batchProgress ? progress => batchProgress.Report(new MultilayerPerceptronBatchProgress(progress)) : null);
-        return new MultilayerPerceptronModelParameters(result.Network, history);
+            options.BatchProgress is { } batchProgress ? progress => batchProgress.Report(new MultilayerPerceptronBatchProgress(progress)) : null,
+            initialModel?.Network);
+        return new MultilayerPerceptronModelParameters(result.Network, history, label);
     }
+
+    /// <summary>
+    /// Checks that <paramref name="model"/> can be fine-tuned by a trainer of <paramref name="label"/>'s task with these
+    /// options on data of <paramref name="featureCount"/> features: the same task (and, for multiclass, the same
+    /// classes), and the layers the options describe.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is null.</exception>
+    /// <exception cref="ArgumentException">A mismatch; the message names the option or column and both values.</exception>
+    public static void CheckInitialModel(MultilayerPerceptronOptions options, MultilayerPerceptronModelParameters model,
+        int featureCount, int outputCount, TrainedLabel label, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(model, paramName);
+        if (model.Label.Task != label.Task)
+            throw new ArgumentException($"The model is a {model.Label.Task} network; this trainer fine-tunes {label.Task} networks.", paramName);
+        if (model.InputSize != featureCount)
+            throw new ArgumentException(
+                $"The model takes {model.InputSize} features; feature column '{options.FeatureColumnName}' has {featureCount}.", paramName);
+        if (model.ClassCount != outputCount)
+            throw new ArgumentException(
+                $"The model scores {model.ClassCount} classes; label column '{options.LabelColumnName}' has {outputCount}.", paramName);
+        if (model.Label.KeyValues is { } trained)
+        {
+            if (label.KeyValues is not { } current)
+                throw new ArgumentException(
+                    $"The model's classes are the key values [{Preview(trained.Values)}]; label column '{options.LabelColumnName}' has no key values, " +
+                    "so its classes cannot be matched with them. Map the label with the same MapValueToKey as the model's training data.", paramName);
+            if (current.ItemType != trained.ItemType || !current.Values.AsSpan().SequenceEqual(trained.Values))
+            {
+                int at = 0;
+                while (at < Math.Min(current.Values.Length, trained.Values.Length) && current.Values[at] == trained.Values[at]) at++;
+                throw new ArgumentException(
+                    $"Label column '{options.LabelColumnName}' numbers its classes differently from the model: key {at + 1} is " +
+                    $"'{(at < current.Values.Length ? current.Values[at] : "")}' ({current.ItemType}) in the data and '{(at < trained.Values.Length ? trained.Values[at] : "")}' " +
+                    $"({trained.ItemType}) in the model. Map the label with the same MapValueToKey as the model's training data " +
+                    "(e.g. keyOrdinality: ByValue, or the fitted transformer).", paramName);
+            }
+        }
+        IReadOnlyList<MultilayerPerceptronLayer> layers = model.Layers;
+        int[] hidden = layers.Take(layers.Count - 1).Select(l => l.OutputSize).ToArray();
+        if (!hidden.AsSpan().SequenceEqual(options.HiddenLayerSizes))
+            throw new ArgumentException(
+                $"The model's hidden layers are [{string.Join(", ", hidden)}]; HiddenLayerSizes is [{string.Join(", ", options.HiddenLayerSizes)}]. " +
+                "Fine-tuning keeps the model's layers: set HiddenLayerSizes to the model's.", paramName);
+        if (hidden.Length > 0 && model.UsesBatchNormalization != options.UseBatchNormalization)
+            throw new ArgumentException(
+                $"The model {(model.UsesBatchNormalization ? "has" : "has no")} batch normalization; UseBatchNormalization is {options.UseBatchNormalization}.", paramName);
+        for (int l = 0; l < hidden.Length; l++)
+            if (layers[l].HasBatchNormalization && layers[l].BatchNormalizationEpsilon != options.BatchNormalizationEpsilon)
+                throw new ArgumentException(
+                    $"Hidden layer {l} of the model has batch-norm epsilon {layers[l].BatchNormalizationEpsilon:R}; BatchNormalizationEpsilon is {options.BatchNormalizationEpsilon:R}.", paramName);
+    }
+
+    private static string Preview(string[] values) =>
+        string.Join(", ", values.Take(5)) + (values.Length > 5 ? $", ... ({values.Length} in all)" : "");
 }

@@ -4,18 +4,25 @@ namespace Microsoft.ML.Trainers;
 
 /// <summary>
 /// The trained network of a MultilayerPerceptron trainer (multiclass, binary or regression), for inspection: per layer the dense weights,
-/// and either a bias or the batch-normalization parameters (gamma, beta, running mean and variance).
+/// and either a bias or the batch-normalization parameters (gamma, beta, running mean and variance). Also the starting
+/// point of fine-tuning: pass it to <c>Fit(trainData, modelParameters)</c> of a trainer of the same task
+/// (<see cref="MultilayerPerceptronTrainer.Fit(IDataView, MultilayerPerceptronModelParameters)"/>), which never changes it.
 /// </summary>
 public sealed class MultilayerPerceptronModelParameters
 {
-    internal MultilayerPerceptronModelParameters(MlpNetwork network, IReadOnlyList<MultilayerPerceptronEpoch> history)
+    internal MultilayerPerceptronModelParameters(MlpNetwork network, IReadOnlyList<MultilayerPerceptronEpoch> history,
+        TrainedLabel label)
     {
         Network = network;
         History = history;
+        Label = label;
         Layers = network.Layers.Select(l => new MultilayerPerceptronLayer(l)).ToArray();
     }
 
     internal MlpNetwork Network { get; }
+
+    /// <summary>The task and label the network was trained for (checked when fine-tuning).</summary>
+    internal TrainedLabel Label { get; }
 
     /// <summary>Number of input features (the feature vector's size).</summary>
     public int InputSize => Network.InputSize;
@@ -94,13 +101,15 @@ public sealed class MultilayerPerceptronLayer
 public sealed class MultilayerPerceptronEpoch
 {
     internal MultilayerPerceptronEpoch(MlpEpochSummary summary)
-        : this(summary.Epoch, summary.TrainLoss, summary.TrainAccuracy, summary.ValidationLoss, summary.ValidationAccuracy, summary.Elapsed)
+        : this(summary.Epoch, summary.TrainLoss, summary.TrainAccuracy, summary.ValidationLoss, summary.ValidationAccuracy, summary.Elapsed,
+            summary.InferenceGap is { } gap ? new MultilayerPerceptronInferenceGap(gap) : null)
     {
     }
 
     internal MultilayerPerceptronEpoch(int epoch, double trainingLoss, double trainingAccuracy,
-        double? validationLoss, double? validationAccuracy, TimeSpan elapsed)
+        double? validationLoss, double? validationAccuracy, TimeSpan elapsed, MultilayerPerceptronInferenceGap? inferenceGap = null)
     {
+        InferenceGap = inferenceGap;
         Epoch = epoch;
         TrainingLoss = trainingLoss;
         TrainingAccuracy = trainingAccuracy;
@@ -130,10 +139,20 @@ public sealed class MultilayerPerceptronEpoch
     /// <summary>Wall time of the epoch.</summary>
     public TimeSpan Elapsed { get; }
 
+    /// <summary>
+    /// The train/inference gap after the epoch: a fixed sample of the training rows scored in training and in
+    /// inference mode, and how far the last full mini-batch's statistics were from the running ones (see
+    /// <see cref="MultilayerPerceptronInferenceGap"/> for how to read it). Null when
+    /// <see cref="MultilayerPerceptronOptions.InferenceGapSampleSize"/> is 0, and in histories saved before it existed.
+    /// </summary>
+    public MultilayerPerceptronInferenceGap? InferenceGap { get; }
+
     /// <inheritdoc/>
     public override string ToString() =>
         $"epoch {Epoch}: loss {TrainingLoss:F4}" + (double.IsNaN(TrainingAccuracy) ? "" : $", accuracy {TrainingAccuracy:P2}") +
         (ValidationLoss is { } vl ? $", validation loss {vl:F4}" + (ValidationAccuracy is double va && !double.IsNaN(va) ? $", accuracy {va:P2}" : "") : "") +
+        (InferenceGap is { } gap ? $", inference-mode gap {gap.LossGap:+0.0000;-0.0000}" +
+            (gap.MaxStatisticsDistance is double d ? $" (statistics distance {d:F2})" : "") : "") +
         $" ({Elapsed.TotalSeconds:F1} s)";
 }
 

@@ -64,7 +64,7 @@ public sealed class MultilayerPerceptronRegressionTrainer : IEstimator<Multilaye
     /// <exception cref="InvalidOperationException">Fewer than 2 rows; a NaN or infinite label or feature (the message
     /// names the row); a constant label (the message names the column and the value); or training diverged.</exception>
     /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
-    public MultilayerPerceptronRegressionPredictionTransformer Fit(IDataView input) => Fit(input, null);
+    public MultilayerPerceptronRegressionPredictionTransformer Fit(IDataView input) => FitCore(input, null, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, reporting validation figures (and early stopping) on <paramref name="validationData"/>.</summary>
     /// <param name="trainData">Training data.</param>
@@ -73,13 +73,58 @@ public sealed class MultilayerPerceptronRegressionTrainer : IEstimator<Multilaye
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled, before or during training; no model is returned.</exception>
-    public MultilayerPerceptronRegressionPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
+    public MultilayerPerceptronRegressionPredictionTransformer Fit(IDataView trainData, IDataView? validationData) =>
+        FitCore(trainData, validationData, null);
+
+    /// <summary>
+    /// Fine-tuning: continues training from <paramref name="modelParameters"/> (a trained regression network, e.g.
+    /// <c>transformer.Model</c>) for <see cref="MultilayerPerceptronOptions.NumberOfEpochs"/> epochs on
+    /// <paramref name="trainData"/>, as ML.NET's trainers that continue training do
+    /// (<c>LbfgsPoissonRegressionTrainer.Fit(IDataView, LinearModelParameters)</c>).
+    /// </summary>
+    /// <remarks>
+    /// <para>The network's weights, biases, gamma, beta and running statistics are the starting point; they are
+    /// copied, so <paramref name="modelParameters"/> and the transformer that holds it do not change. The optimizer
+    /// starts fresh (Adam's moment estimates and step count, or SGD's velocity, are not stored in a model), as does the
+    /// shuffling, from <see cref="MultilayerPerceptronOptions.Seed"/>; <see cref="MultilayerPerceptronOptions.Initialization"/>
+    /// and <see cref="MultilayerPerceptronOptions.InitialWeightScale"/> are not used. The returned model's
+    /// <see cref="MultilayerPerceptronModelParameters.History"/> holds this run's epochs.
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationFreezing"/> freezes the batch-norm layers (as PyTorch's
+    /// <c>eval()</c> or Keras' <c>trainable = False</c>); <see cref="MultilayerPerceptronOptions.ValidationFraction"/>,
+    /// early stopping and <see cref="MultilayerPerceptronOptions.InferenceStatistics"/> apply as in <see cref="Fit(IDataView)"/>.</para>
+    /// <para>The model must match the options and the data: <see cref="MultilayerPerceptronOptions.HiddenLayerSizes"/>,
+    /// <see cref="MultilayerPerceptronOptions.UseBatchNormalization"/> and
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationEpsilon"/> equal to the model's (fine-tuning never
+    /// changes a network's shape), and the feature column's size equal to the model's input size. The label is standardized with the model's mean and standard deviation (those of its original training label, kept with the model), not the new data's, so the network's output keeps its meaning; the returned transformer has the same LabelMean and LabelStandardDeviation. A binary or multiclass network is refused, even one with a single output.</para>
+    /// </remarks>
+    /// <param name="trainData">Training data with the label and feature columns.</param>
+    /// <param name="modelParameters">The trained regression network to continue from.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="trainData"/> or <paramref name="modelParameters"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="modelParameters"/> does not match: it is not a regression
+    /// network, or its feature count, hidden layer sizes, batch normalization or epsilon differ from the data's or the
+    /// options'; the message names the column or option and both values.</exception>
+    /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
+    /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
+    public MultilayerPerceptronRegressionPredictionTransformer Fit(IDataView trainData, MultilayerPerceptronModelParameters modelParameters)
+    {
+        ArgumentNullException.ThrowIfNull(modelParameters);
+        return FitCore(trainData, null, modelParameters);
+    }
+
+    private MultilayerPerceptronRegressionPredictionTransformer FitCore(IDataView trainData, IDataView? validationData,
+        MultilayerPerceptronModelParameters? initialModel)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         _options.CancellationToken.ThrowIfCancellationRequested();
         int featureCount = CheckColumns(trainData.Schema, nameof(trainData));
+        if (initialModel is not null)
+            MultilayerPerceptronFitting.CheckInitialModel(_options, initialModel, featureCount, 1,
+                TrainedLabel.Regression(initialModel.Label.Mean, initialModel.Label.StandardDeviation), "modelParameters");
         var train = TrainingData.ReadSingles(trainData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, "Training");
-        var (mean, standardDeviation) = LabelStatistics(train.Targets);
+        // Fine-tuning keeps the model's standardization: the network's output means what it meant.
+        var (mean, standardDeviation) = initialModel is null ? LabelStatistics(train.Targets)
+            : ((double)initialModel.Label.Mean, (double)initialModel.Label.StandardDeviation);
         if (train.RowCount >= 2 && !(standardDeviation > 0))
             throw new InvalidOperationException(
                 $"Training data: label column '{_options.LabelColumnName}' holds the same value, {train.Targets[0].ToString(System.Globalization.CultureInfo.InvariantCulture)}, in all {train.RowCount} rows. " +
@@ -99,7 +144,7 @@ public sealed class MultilayerPerceptronRegressionTrainer : IEstimator<Multilaye
         var model = MultilayerPerceptronFitting.Train(_options, train.WithTargets(Standardize(train.Targets, mean, standardDeviation)),
             validation, featureCount, outputCount: 1,
             _options.LossFunction == MultilayerPerceptronRegressionLoss.Huber ? MlpLossKind.Huber : MlpLossKind.SquaredError,
-            _options.HuberDelta);
+            _options.HuberDelta, TrainedLabel.Regression((float)mean, (float)standardDeviation), initialModel);
         return new MultilayerPerceptronRegressionPredictionTransformer(model, _options.FeatureColumnName, (float)mean, (float)standardDeviation);
     }
 

@@ -72,7 +72,7 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
     /// <exception cref="InvalidOperationException">Fewer than 2 rows, a missing label, a non-finite feature (the
     /// message names the row), or training diverged (the loss became NaN or infinite).</exception>
     /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
-    public MultilayerPerceptronPredictionTransformer Fit(IDataView input) => Fit(input, null);
+    public MultilayerPerceptronPredictionTransformer Fit(IDataView input) => FitCore(input, null, null);
 
     /// <summary>Trains on <paramref name="trainData"/>, reporting validation figures (and early stopping) on <paramref name="validationData"/>.</summary>
     /// <param name="trainData">Training data.</param>
@@ -81,12 +81,58 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled, before or during training; no model is returned.</exception>
-    public MultilayerPerceptronPredictionTransformer Fit(IDataView trainData, IDataView? validationData)
+    public MultilayerPerceptronPredictionTransformer Fit(IDataView trainData, IDataView? validationData) =>
+        FitCore(trainData, validationData, null);
+
+    /// <summary>
+    /// Fine-tuning: continues training from <paramref name="modelParameters"/> (a trained multiclass network, e.g.
+    /// <c>transformer.Model</c>) for <see cref="MultilayerPerceptronOptions.NumberOfEpochs"/> epochs on
+    /// <paramref name="trainData"/>, as ML.NET's trainers that continue training do
+    /// (<c>LbfgsMaximumEntropyMulticlassTrainer.Fit(IDataView, MaximumEntropyModelParameters)</c>).
+    /// </summary>
+    /// <remarks>
+    /// <para>The network's weights, biases, gamma, beta and running statistics are the starting point; they are
+    /// copied, so <paramref name="modelParameters"/> and the transformer that holds it do not change. The optimizer
+    /// starts fresh (Adam's moment estimates and step count, or SGD's velocity, are not stored in a model), as does the
+    /// shuffling, from <see cref="MultilayerPerceptronOptions.Seed"/>; <see cref="MultilayerPerceptronOptions.Initialization"/>
+    /// and <see cref="MultilayerPerceptronOptions.InitialWeightScale"/> are not used. The returned model's
+    /// <see cref="MultilayerPerceptronModelParameters.History"/> holds this run's epochs.
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationFreezing"/> freezes the batch-norm layers (as PyTorch's
+    /// <c>eval()</c> or Keras' <c>trainable = False</c>); <see cref="MultilayerPerceptronOptions.ValidationFraction"/>,
+    /// early stopping and <see cref="MultilayerPerceptronOptions.InferenceStatistics"/> apply as in <see cref="Fit(IDataView)"/>.</para>
+    /// <para>The model must match the options and the data: <see cref="MultilayerPerceptronOptions.HiddenLayerSizes"/>,
+    /// <see cref="MultilayerPerceptronOptions.UseBatchNormalization"/> and
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationEpsilon"/> equal to the model's (fine-tuning never
+    /// changes a network's shape), the feature column's size equal to the model's input size, and the label's classes
+    /// those of the model: the same number and, when the model's training label had key values, the same key values in
+    /// the same order (a label mapped by a different <c>MapValueToKey</c> would silently swap classes).</para>
+    /// </remarks>
+    /// <param name="trainData">Training data with the label and feature columns.</param>
+    /// <param name="modelParameters">The trained multiclass network to continue from.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="trainData"/> or <paramref name="modelParameters"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
+    /// <exception cref="ArgumentException"><paramref name="modelParameters"/> does not match: it is not a multiclass
+    /// network, or its feature count, classes (count or key values), hidden layer sizes, batch normalization or epsilon
+    /// differ from the data's or the options'; the message names the column or option and both values.</exception>
+    /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
+    /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
+    public MultilayerPerceptronPredictionTransformer Fit(IDataView trainData, MultilayerPerceptronModelParameters modelParameters)
+    {
+        ArgumentNullException.ThrowIfNull(modelParameters);
+        return FitCore(trainData, null, modelParameters);
+    }
+
+    private MultilayerPerceptronPredictionTransformer FitCore(IDataView trainData, IDataView? validationData,
+        MultilayerPerceptronModelParameters? initialModel)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         _options.CancellationToken.ThrowIfCancellationRequested();
         var (labelType, featureCount) = CheckColumns(trainData.Schema, nameof(trainData));
         int classCount = checked((int)labelType.Count);
+        var labelKeyValues = LabelKeyValues.From(trainData.Schema[_options.LabelColumnName].Annotations);
+        var label = TrainedLabel.Multiclass(labelKeyValues);
+        if (initialModel is not null)
+            MultilayerPerceptronFitting.CheckInitialModel(_options, initialModel, featureCount, classCount, label, "modelParameters");
         var train = TrainingData.ReadKeys(trainData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, classCount, "Training");
         TrainingData? validation = null;
         if (validationData is not null)
@@ -98,10 +144,8 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
             validation = TrainingData.ReadKeys(validationData, _options.LabelColumnName, _options.FeatureColumnName, featureCount, classCount, "Validation");
         }
         var model = MultilayerPerceptronFitting.Train(_options, train, validation, featureCount, classCount,
-            MlpLossKind.SoftmaxCrossEntropy, 1f);
-        var labelAnnotations = trainData.Schema[_options.LabelColumnName].Annotations;
-        return new MultilayerPerceptronPredictionTransformer(model, _options.FeatureColumnName,
-            labelType, LabelKeyValues.From(labelAnnotations));
+            MlpLossKind.SoftmaxCrossEntropy, 1f, label, initialModel);
+        return new MultilayerPerceptronPredictionTransformer(model, _options.FeatureColumnName, labelType, labelKeyValues);
     }
 
     private (KeyDataViewType LabelType, int FeatureCount) CheckColumns(DataViewSchema schema, string paramName)

@@ -108,6 +108,26 @@ public sealed class FashionMnistSampleTests
     }
 
     [TestMethod]
+    public void EpochLinesShowTheInferenceGapAndTheMomentumIsAnOption()
+    {
+        var (exitCode, output, errors) = Run("--dataset", "digits", "--epochs", "1", "--batch-norm-momentum", "0.001",
+            "--output", Path.Combine(_directory, "m.zip"));
+        Assert.AreEqual(ExitCodes.Success, exitCode, errors);
+        StringAssert.Contains(output, "running-statistics momentum 0.001");
+        string[] lines = output.Split('\n');
+        string header = lines.Single(l => l.StartsWith("epoch ", StringComparison.Ordinal));
+        StringAssert.Contains(header, "infer gap  bn dist");
+        // Epoch 1's line: a signed loss gap and a distance in the two columns before the time.
+        string[] fields = lines.Single(l => l.TrimStart().StartsWith("1 ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.IsTrue(fields[^4].StartsWith('+') || fields[^4].StartsWith('-'), fields[^4]);
+        Assert.IsGreaterThan(0.0, double.Parse(fields[^3], System.Globalization.CultureInfo.InvariantCulture));
+
+        var (badExit, _, badErrors) = Run("--dataset", "digits", "--batch-norm-momentum", "1.5");
+        Assert.AreEqual(ExitCodes.BadArguments, badExit);
+        StringAssert.Contains(badErrors, "--batch-norm-momentum");
+    }
+
+    [TestMethod]
     public void CompareTrainsEverySettingWithAndWithoutBatchNorm()
     {
         string chart = Path.Combine(_directory, "compare.png");

@@ -8,5 +8,6 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// <param name="ValidationAccuracy">Accuracy on the validation data after the epoch (NaN for regression), or null.</param>
 /// <param name="Elapsed">Wall time of this epoch (training and validation).</param>
 /// <param name="TotalElapsed">Wall time since training started (initialization included).</param>
+/// <param name="InferenceGap">The train/inference gap measured after the epoch, or null when it is off (<see cref="MlpTrainingSettings.InferenceGapSampleRows"/> = 0).</param>
 internal sealed record MlpEpochSummary(int Epoch, double TrainLoss, double TrainAccuracy, double? ValidationLoss,
-    double? ValidationAccuracy, TimeSpan Elapsed, TimeSpan TotalElapsed);
+    double? ValidationAccuracy, TimeSpan Elapsed, TimeSpan TotalElapsed, MlpInferenceGap? InferenceGap = null);

@@ -19,9 +19,13 @@ internal static class MlpTrainer
     /// lower validation loss and the parameters (and running statistics) of the best epoch are restored. The same
     /// seed and data give bit-identical weights. With <see cref="MlpTrainingSettings.InferenceStatistics"/> =
     /// <see cref="MlpInferenceStatistics.Population"/>, the final network's running statistics are then replaced by
-    /// <see cref="MlpPopulationStatistics.Compute"/> on the training rows (in their given order). The loop allocates
-    /// nothing per mini-batch: workspaces are sized once for the largest mini-batch, and the in-epoch progress report
-    /// is a struct.
+    /// <see cref="MlpPopulationStatistics.Compute"/> on the training rows (in their given order). After each epoch (before
+    /// the validation data) the train/inference gap is measured on a fixed sample of the training rows
+    /// (<see cref="MlpInferenceGapMonitor"/>, <see cref="MlpTrainingSettings.InferenceGapSampleRows"/>; it draws from a
+    /// Random of its own, so the training is the same with it off). With <see cref="MlpTrainingSettings.BatchNormFreezing"/>
+    /// the batch-norm layers normalize with their fixed running statistics (<see cref="MlpFrozenBatchNorm"/>), and with
+    /// StatisticsAndAffine the optimizer leaves gamma and beta out. The loop allocates nothing per mini-batch:
+    /// workspaces are sized once for the largest mini-batch, and the in-epoch progress report is a struct.
     /// </summary>
     /// <param name="features">rowCount x featureCount, row-major, finite.</param>
     /// <param name="labels">rowCount labels in 0..classCount-1.</param>
@@ -75,16 +79,25 @@ internal static class MlpTrainer
     /// <param name="onEpoch">Called after each epoch with its summary (on the training thread).</param>
     /// <param name="cancellationToken">Checked between mini-batches.</param>
     /// <param name="onBatches">Progress within each epoch, as the multiclass overload describes.</param>
+    /// <param name="initialNetwork">
+    /// Fine-tuning: a trained network to continue from instead of a fresh one, or null. It is copied (never changed):
+    /// its layers must be the ones the settings describe (<see cref="MlpTrainingSettings.HiddenSizes"/>,
+    /// <see cref="MlpTrainingSettings.UseBatchNormalization"/>, <see cref="MlpTrainingSettings.BatchNormEpsilon"/>), with
+    /// featureCount inputs and outputCount outputs; its parameters and running statistics are the starting point. The
+    /// optimizer's state (Adam's moments, SGD's velocity) starts fresh, as at any start of training, and the Random of
+    /// the shuffles starts from <see cref="MlpTrainingSettings.Seed"/> (no draws are spent on an initialization).
+    /// </param>
     /// <returns>The network, the per-epoch history (accuracy NaN for regression), the best epoch and whether training stopped early.</returns>
     /// <exception cref="ArgumentNullException">An array or settings is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A count, label or setting is out of range (see the multiclass overload).</exception>
-    /// <exception cref="ArgumentException">As the multiclass overload; also a non-finite target (the message names the row) or
-    /// the sigmoid with more than one output.</exception>
+    /// <exception cref="ArgumentException">As the multiclass overload; also a non-finite target (the message names the row),
+    /// the sigmoid with more than one output, or an initial network whose layers differ from the settings (the message
+    /// names the setting and both values).</exception>
     /// <exception cref="InvalidOperationException">Training diverged.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static MlpTrainingResult Train(float[] features, int[] labels, float[] targets, int rowCount, int featureCount,
         int outputCount, MlpValidationData? validation, MlpTrainingSettings settings, Action<MlpEpochSummary>? onEpoch,
-        CancellationToken cancellationToken, Action<MlpBatchProgress>? onBatches = null)
+        CancellationToken cancellationToken, Action<MlpBatchProgress>? onBatches = null, MlpNetwork? initialNetwork = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
@@ -104,18 +117,26 @@ internal static class MlpTrainer
             CheckData(validation.Features, validation.Labels, validation.Targets, validation.RowCount, featureCount, outputCount, objective, "validation");
         if (settings.EarlyStoppingPatience > 0 && validation is null)
             throw new ArgumentException("EarlyStoppingPatience > 0 needs validation data.", nameof(validation));
+        if (initialNetwork is not null)
+            CheckInitialNetwork(initialNetwork, featureCount, outputCount, settings);
 
         var totalTime = Stopwatch.StartNew();
         var random = new Random(settings.Seed);
-        MlpNetwork network = MlpNetwork.CreateInitialized(featureCount, settings.HiddenSizes, classCount,
+        MlpNetwork network = initialNetwork?.Clone() ?? MlpNetwork.CreateInitialized(featureCount, settings.HiddenSizes, classCount,
             settings.UseBatchNormalization, settings.BatchNormEpsilon, random, settings.Initialization, settings.InitialWeightScale,
             settings.BatchNormPlacement);
         var plan = new MiniBatchPlan(rowCount, settings.BatchSize);
-        var pass = new MlpTrainingPass(network, plan.MaxRows, objective)
+        int gapRows = MlpInferenceGapMonitor.SampleSize(rowCount, settings.InferenceGapSampleRows, settings.BatchSize);
+        int maxRows = Math.Max(plan.MaxRows, MlpInferenceGapMonitor.RequiredBatchRows(gapRows, settings.BatchSize));
+        var pass = new MlpTrainingPass(network, maxRows, objective)
         {
-            BatchNormTraining = MlpBatchNormTraining.CreateOrNull(network, plan.MaxRows, settings.BatchRenormalization, settings.VirtualBatchSize),
+            FreezeStatistics = settings.BatchNormFreezing != MlpBatchNormFreezing.None,
+            BatchNormTraining = MlpBatchNormTraining.CreateOrNull(network, maxRows, settings.BatchRenormalization, settings.VirtualBatchSize),
         };
-        MlpOptimizer optimizer = MlpOptimizer.Create(settings, pass.Parameters);
+        MlpOptimizer optimizer = MlpOptimizer.Create(settings, TrainedParameters(pass, settings.BatchNormFreezing));
+        MlpInferenceGapMonitor? gapMonitor = gapRows == 0 ? null
+            : new MlpInferenceGapMonitor(pass, objective, features, labels, targets, rowCount, gapRows, settings.BatchSize, settings.Seed);
+        int gapBatch = gapMonitor is null ? -1 : MlpInferenceGapMonitor.DistanceBatch(plan);
         var order = new int[rowCount];
         for (int i = 0; i < rowCount; i++) order[i] = i;
 
@@ -144,6 +165,7 @@ internal static class MlpTrainer
             for (int b = 0; b < plan.BatchCount; b++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (b == gapBatch) gapMonitor!.SnapshotRunningStatistics();
                 (int start, int n) = plan.GetBatch(b);
                 Gather(features, featureCount, order.AsSpan(start, n), pass.Input);
                 if (objective.UsesLabels) Gather(labels, 1, order.AsSpan(start, n), pass.Labels);
@@ -153,6 +175,7 @@ internal static class MlpTrainer
                 try
                 {
                     loss = pass.Forward(n, momentum, out correct);
+                    if (b == gapBatch) gapMonitor!.CaptureBatchStatistics();
                     if (!double.IsFinite(loss)) throw Diverged(settings, epoch, b, $"the loss is {loss}.", null);
                     pass.Backward(n);
                 }
@@ -177,6 +200,16 @@ internal static class MlpTrainer
             // A cancellation from the last mini-batch's progress report stops before the validation pass.
             cancellationToken.ThrowIfCancellationRequested();
 
+            MlpInferenceGap? gap = null;
+            try
+            {
+                gap = gapMonitor?.Measure();
+            }
+            catch (ArgumentException ex)
+            {
+                throw Diverged(settings, epoch, plan.BatchCount - 1, "the activations became NaN or infinite after the last step.", ex);
+            }
+
             double? validationLoss = null, validationAccuracy = null;
             if (validation is not null)
             {
@@ -197,7 +230,7 @@ internal static class MlpTrainer
             }
 
             var summary = new MlpEpochSummary(epoch, lossSum / rowCount, objective.UsesLabels ? (double)correctSum / rowCount : double.NaN,
-                validationLoss, validationAccuracy, epochTime.Elapsed, totalTime.Elapsed);
+                validationLoss, validationAccuracy, epochTime.Elapsed, totalTime.Elapsed, gap);
             history.Add(summary);
             onEpoch?.Invoke(summary);
             if (best is not null && epoch - bestEpoch >= settings.EarlyStoppingPatience && epoch < settings.Epochs)
@@ -227,6 +260,42 @@ internal static class MlpTrainer
                     throw new InvalidOperationException("Training diverged: a parameter became NaN or infinite. Lower the learning rate" +
                         (settings.UseBatchNormalization ? "." : " or enable batch normalization."));
         return new MlpTrainingResult(network, history, bestEpoch, stoppedEarly);
+    }
+
+    // The optimizer's parameters: all of the pass's, but gamma and beta when they are frozen.
+    private static IReadOnlyList<MlpParameter> TrainedParameters(MlpTrainingPass pass, MlpBatchNormFreezing freezing)
+    {
+        if (freezing != MlpBatchNormFreezing.StatisticsAndAffine)
+            return pass.Parameters;
+        var frozen = new HashSet<float[]>(ReferenceEqualityComparer.Instance);
+        foreach (MlpLayer layer in pass.Network.Layers)
+        {
+            if (!layer.HasBatchNorm) continue;
+            frozen.Add(layer.Gamma!);
+            frozen.Add(layer.Beta!);
+        }
+        return pass.Parameters.Where(p => !frozen.Contains(p.Value)).ToList();
+    }
+
+    // The initial network of a fine-tuning run must be the network the settings would create.
+    private static void CheckInitialNetwork(MlpNetwork network, int featureCount, int outputCount, MlpTrainingSettings settings)
+    {
+        const string name = "initialNetwork";
+        if (network.InputSize != featureCount)
+            throw new ArgumentException($"The initial network takes {network.InputSize} features; the data has {featureCount}.", name);
+        if (network.ClassCount != outputCount)
+            throw new ArgumentException($"The initial network has {network.ClassCount} outputs; the training needs {outputCount}.", name);
+        IReadOnlyList<MlpLayer> layers = network.Layers;
+        int[] hidden = layers.Take(layers.Count - 1).Select(l => l.OutputSize).ToArray();
+        if (!hidden.AsSpan().SequenceEqual(settings.HiddenSizes))
+            throw new ArgumentException($"The initial network's hidden sizes are [{string.Join(", ", hidden)}]; HiddenSizes is [{string.Join(", ", settings.HiddenSizes)}].", name);
+        for (int l = 0; l < layers.Count - 1; l++)
+        {
+            if (layers[l].HasBatchNorm != settings.UseBatchNormalization)
+                throw new ArgumentException($"Hidden layer {l} of the initial network {(layers[l].HasBatchNorm ? "has" : "has no")} batch normalization; UseBatchNormalization is {settings.UseBatchNormalization}.", name);
+            if (layers[l].HasBatchNorm && layers[l].BatchNormEpsilon != settings.BatchNormEpsilon)
+                throw new ArgumentException($"Hidden layer {l} of the initial network has batch-norm epsilon {layers[l].BatchNormEpsilon:R}; BatchNormEpsilon is {settings.BatchNormEpsilon:R}.", name);
+        }
     }
 
     private static InvalidOperationException Diverged(MlpTrainingSettings settings, int epoch, int batch, string detail,

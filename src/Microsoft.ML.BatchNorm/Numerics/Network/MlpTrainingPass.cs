@@ -90,6 +90,12 @@ internal sealed class MlpTrainingPass
     /// <summary>The network trained.</summary>
     public MlpNetwork Network { get; }
 
+    /// <summary>
+    /// Whether the batch-norm layers normalize with their running statistics, which stay fixed, in training mode too
+    /// (fine-tuning with <see cref="MlpBatchNormFreezing"/>; the step is <see cref="MlpFrozenBatchNorm"/>). Default false.
+    /// </summary>
+    public bool FreezeStatistics { get; init; }
+
     /// <summary>Largest mini-batch.</summary>
     public int MaxRows { get; }
 
@@ -206,7 +212,9 @@ internal sealed class MlpTrainingPass
                 // the backward pass. Before it, the ReLU is fused into the normalization's output.
                 bool after = layer.HasBatchNormAfterActivation;
                 if (layer.Bias is not null) DenseKernels.AddBias(z, n, outSize, layer.Bias, applyRelu: after);
-                if (variant is not null)
+                if (FreezeStatistics)
+                    MlpFrozenBatchNorm.Forward(layer, z, n, layer.HasRelu && !after, a, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
+                else if (variant is not null)
                     variant.Forward(l, z, n, layer.HasRelu && !after, a, runningStatisticsMomentum, _batchMeans[l], _batchVariances[l], _inverseStds[l]);
                 else
                 {
@@ -247,7 +255,10 @@ internal sealed class MlpTrainingPass
                 dz = _preActivationGradients[l].AsSpan(0, n * outSize);
                 bool after = layer.HasBatchNormAfterActivation;
                 Span<float> bnInput = _preActivations[l].AsSpan(0, n * outSize);
-                if (_batchNormTraining is not null)
+                if (FreezeStatistics)
+                    MlpFrozenBatchNorm.Backward(layer, bnInput, _outputs[l].AsSpan(0, n * outSize),
+                        da, n, layer.HasRelu && !after, _inverseStds[l], dz, GammaGradients[l], BetaGradients[l]);
+                else if (_batchNormTraining is not null)
                     _batchNormTraining.Backward(l, bnInput, _outputs[l].AsSpan(0, n * outSize),
                         da, n, layer.HasRelu && !after, dz, GammaGradients[l], BetaGradients[l]);
                 else

@@ -115,6 +115,20 @@ internal sealed class MlpTrainingSettings
     /// </summary>
     public TimeSpan BatchProgressInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// What stays fixed in the batch-norm layers while training (meant for fine-tuning a trained network). Default
+    /// <see cref="MlpBatchNormFreezing.None"/>. Not with <see cref="MlpInferenceStatistics.Population"/>, which would
+    /// replace the frozen statistics.
+    /// </summary>
+    public MlpBatchNormFreezing BatchNormFreezing { get; set; }
+
+    /// <summary>
+    /// Rows of the fixed training sample on which each epoch's train/inference gap is measured
+    /// (<see cref="MlpInferenceGapMonitor"/>); at least 0. Default 1024; 0 turns the diagnostic off. Smaller training
+    /// sets use all their rows.
+    /// </summary>
+    public int InferenceGapSampleRows { get; set; } = MlpInferenceGapMonitor.DefaultSampleRows;
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentNullException"><see cref="HiddenSizes"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -125,7 +139,9 @@ internal sealed class MlpTrainingSettings
     /// EarlyStoppingPatience negative; an unknown BatchNormPlacement or InferenceStatistics; HuberDelta not finite or &lt;= 0; an unknown Loss or Initialization;
     /// InitialWeightScale not finite or &lt;= 0; BatchProgressInterval negative; VirtualBatchSize outside [2, BatchSize]; a
     /// BatchRenormalization setting out of range (the name is then <c>BatchRenormalization.RMax</c> and so on);
-    /// BatchRenormalization or VirtualBatchSize set without batch normalization.
+    /// BatchRenormalization or VirtualBatchSize set without batch normalization; an unknown BatchNormFreezing, or
+    /// BatchNormFreezing with Population inference statistics, with BatchRenormalization or with VirtualBatchSize;
+    /// InferenceGapSampleRows negative.
     /// </exception>
     public void Validate()
     {
@@ -176,6 +192,18 @@ internal sealed class MlpTrainingSettings
         if (!UseBatchNormalization && VirtualBatchSize is not null)
             throw new ArgumentOutOfRangeException(nameof(VirtualBatchSize), VirtualBatchSize,
                 "VirtualBatchSize must be null when UseBatchNormalization is false: it changes batch normalization, which is off.");
+        if (!Enum.IsDefined(BatchNormFreezing))
+            throw new ArgumentOutOfRangeException(nameof(BatchNormFreezing), BatchNormFreezing, "Unknown batch-norm freezing.");
+        if (BatchNormFreezing != MlpBatchNormFreezing.None && InferenceStatistics == MlpInferenceStatistics.Population)
+            throw new ArgumentOutOfRangeException(nameof(InferenceStatistics), InferenceStatistics,
+                $"InferenceStatistics = Population recomputes the statistics that BatchNormFreezing = {BatchNormFreezing} keeps fixed; use RunningAverages.");
+        ArgumentOutOfRangeException.ThrowIfNegative(InferenceGapSampleRows, nameof(InferenceGapSampleRows));
+        if (BatchNormFreezing != MlpBatchNormFreezing.None && BatchRenormalization is not null)
+            throw new ArgumentOutOfRangeException(nameof(BatchRenormalization), "set",
+                $"BatchRenormalization must be null with BatchNormFreezing = {BatchNormFreezing}: frozen statistics are not renormalized.");
+        if (BatchNormFreezing != MlpBatchNormFreezing.None && VirtualBatchSize is not null)
+            throw new ArgumentOutOfRangeException(nameof(VirtualBatchSize), VirtualBatchSize,
+                $"VirtualBatchSize must be null with BatchNormFreezing = {BatchNormFreezing}: frozen layers use no batch statistics.");
     }
 
     private static void CheckUnitInterval(float value, string name)
