@@ -1,4 +1,5 @@
 using Microsoft.ML.BatchNorm.DataView;
+using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Transforms;
 
@@ -162,7 +163,8 @@ public sealed class BatchNormalizingEstimator : IEstimator<BatchNormalizingTrans
         {
             var column = _columns[i];
             int size = sizes[i].Size;
-            float[] mean, variance;
+            // The statistics stay in double: the output uses the whole mean, not its float rounding.
+            double[] mean, variance;
             int fittedIndex = Array.IndexOf(toFit, i);
             if (fittedIndex >= 0)
             {
@@ -170,26 +172,33 @@ public sealed class BatchNormalizingEstimator : IEstimator<BatchNormalizingTrans
                 if (column.UseUnbiasedVariance && moments.RowCount < 2)
                     throw new InvalidOperationException(
                         $"Column '{column.InputColumnName}': the unbiased variance needs at least 2 rows; the data has {moments.RowCount}.");
-                var meanD = new double[size];
-                var varianceD = new double[size];
-                moments.GetMean(meanD);
-                moments.GetVariance(varianceD, column.UseUnbiasedVariance);
-                mean = Array.ConvertAll(meanD, v => (float)v);
-                variance = Array.ConvertAll(varianceD, v => (float)v);
+                mean = new double[size];
+                variance = new double[size];
+                moments.GetMean(mean);
+                moments.GetVariance(variance, column.UseUnbiasedVariance);
             }
             else
             {
-                mean = (float[])column.Mean!.Clone();
-                variance = (float[])column.Variance!.Clone();
+                mean = Array.ConvertAll(column.Mean!, v => (double)v);
+                variance = Array.ConvertAll(column.Variance!, v => (double)v);
             }
             parameters[i] = new BatchNormalizingTransformer.ColumnParameters(
                 column.OutputColumnName, column.InputColumnName, sizes[i].IsVector,
                 mean, variance,
                 column.Scale is null ? Enumerable.Repeat(1f, size).ToArray() : (float[])column.Scale.Clone(),
                 column.Offset is null ? new float[size] : (float[])column.Offset.Clone(),
-                column.Epsilon);
+                column.Epsilon, SlotNamesOf(input.Schema[column.InputColumnName]));
         }
         return new BatchNormalizingTransformer(parameters);
+    }
+
+    private static string[]? SlotNamesOf(DataViewSchema.Column column)
+    {
+        if (column.Type is not VectorDataViewType || !column.HasSlotNames())
+            return null;
+        var names = default(VBuffer<ReadOnlyMemory<char>>);
+        column.GetSlotNames(ref names);
+        return names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 
     private static void CheckLength(ColumnOptions column, string option, float[]? values, int size)

@@ -25,7 +25,7 @@ public sealed class BatchNormalizingTransformer : ITransformer
     public sealed class ColumnParameters
     {
         internal ColumnParameters(string outputColumnName, string inputColumnName, bool isVector,
-            float[] mean, float[] variance, float[] gamma, float[] beta, float epsilon)
+            double[] mean, double[] variance, float[] gamma, float[] beta, float epsilon, string[]? slotNames = null)
         {
             OutputColumnName = outputColumnName;
             InputColumnName = inputColumnName;
@@ -35,9 +35,14 @@ public sealed class BatchNormalizingTransformer : ITransformer
             Gamma = [.. gamma];
             Beta = [.. beta];
             Epsilon = epsilon;
+            SlotNames = slotNames is null ? null : [.. slotNames];
+            var meanHigh = new float[mean.Length];
             var scale = new float[mean.Length];
-            BatchNormKernels.ComputeScale(variance, gamma, epsilon, scale);
+            var shift = new float[mean.Length];
+            BatchNormKernels.ComputeInferenceParameters(mean, variance, gamma, beta, epsilon, meanHigh, scale, shift);
+            MeanHigh = [.. meanHigh];
             Scale = [.. scale];
+            Shift = [.. shift];
         }
 
         /// <summary>Name of the output column.</summary>
@@ -52,11 +57,11 @@ public sealed class BatchNormalizingTransformer : ITransformer
         /// <summary>Number of slots.</summary>
         public int SlotCount => Mean.Length;
 
-        /// <summary>Per-slot mean (fitted, or given in the options).</summary>
-        public ImmutableArray<float> Mean { get; }
+        /// <summary>Per-slot mean (fitted, in double, or given in the options), as the output uses it: not rounded to float.</summary>
+        public ImmutableArray<double> Mean { get; }
 
-        /// <summary>Per-slot variance: population or unbiased, as chosen in the options.</summary>
-        public ImmutableArray<float> Variance { get; }
+        /// <summary>Per-slot variance (fitted in double, or given in the options): population or unbiased, as chosen in the options.</summary>
+        public ImmutableArray<double> Variance { get; }
 
         /// <summary>Per-slot gamma (scale of the affine step).</summary>
         public ImmutableArray<float> Gamma { get; }
@@ -67,8 +72,21 @@ public sealed class BatchNormalizingTransformer : ITransformer
         /// <summary>Added to the variance before the square root.</summary>
         public float Epsilon { get; }
 
-        /// <summary>The effective per-slot multiplier <c>gamma / sqrt(var + epsilon)</c>.</summary>
+        /// <summary>The effective per-slot multiplier <c>gamma / sqrt(var + epsilon)</c>, computed in double and rounded to float.</summary>
         public ImmutableArray<float> Scale { get; }
+
+        /// <summary>The mean rounded to float: the output is <c>Scale * (x - MeanHigh) + Shift</c>.</summary>
+        internal ImmutableArray<float> MeanHigh { get; }
+
+        /// <summary><c>beta - Scale * (Mean - MeanHigh)</c> rounded to float: the rest of the mean, folded into the shift.</summary>
+        internal ImmutableArray<float> Shift { get; }
+
+        /// <summary>The input's slot names seen at <c>Fit</c> (vectors with slot names only), for saved forms that must carry them.</summary>
+        internal ImmutableArray<string>? SlotNames { get; }
+
+        /// <summary>The same column writing <paramref name="outputColumnName"/> instead.</summary>
+        internal ColumnParameters WithOutputColumnName(string outputColumnName) => new(outputColumnName, InputColumnName, IsVector,
+            [.. Mean], [.. Variance], [.. Gamma], [.. Beta], Epsilon, SlotNames is { } names ? [.. names] : null);
 
         internal DataViewType Type => IsVector ? new VectorDataViewType(NumberDataViewType.Single, SlotCount) : NumberDataViewType.Single;
     }
@@ -115,7 +133,7 @@ public sealed class BatchNormalizingTransformer : ITransformer
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        ((ICanSaveModel)AffineNormalizerSurrogate.Create(_columns)).Save(ctx);
+        BatchNormalizePlainSave.Save(ctx, _columns);
     }
 
     private BatchNormalizingMapping Bind(DataViewSchema inputSchema)
