@@ -63,7 +63,7 @@ public static class NetworkModelOperations
     /// (no task = multiclass). Versions 2 and 1 (the built-in part at the root, multiclass networks only) are still
     /// read, without the digests they never had.
     /// </summary>
-    public const int FormatVersion = 3;
+    public const int FormatVersion = 4;
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
@@ -258,12 +258,22 @@ public static class NetworkModelOperations
                     : LoadBuiltIn(catalog, content, filePath, out inputSchema);
             }
             byte[] manifestBytes = ReadBytes(manifestEntry, filePath);
-            var manifest = ParseJson<ManifestDocument>(manifestBytes, ManifestEntry, filePath);
+            var digestEntry = zip.GetEntry(ManifestDigestEntry);
+            ManifestDocument manifest;
+            try
+            {
+                manifest = ParseJson<ManifestDocument>(manifestBytes, ManifestEntry, filePath);
+            }
+            catch (InvalidDataException) when (digestEntry is not null && !string.Equals(
+                Encoding.ASCII.GetString(ReadBytes(digestEntry, filePath)).Trim(), Sha256(manifestBytes), StringComparison.OrdinalIgnoreCase))
+            {
+                // A manifest that no longer parses is reported as what it is when its checksum says so: altered.
+                throw new InvalidDataException($"'{filePath}' entry {ManifestEntry} does not match its SHA-256 checksum in {ManifestDigestEntry} (the file is corrupted or was altered).");
+            }
             // The version comes first: a newer writer may cover its entries differently.
             if (manifest.FormatVersion > FormatVersion)
                 throw new InvalidDataException(
                     $"'{filePath}' entry {ManifestEntry}: the file was written in model format version {manifest.FormatVersion} by a newer Microsoft.ML.BatchNorm; this version reads format {FormatVersion} and older. Update the package.");
-            var digestEntry = zip.GetEntry(ManifestDigestEntry);
             if (manifest.FormatVersion >= DigestsVersion || digestEntry is not null)
             {
                 if (digestEntry is null)

@@ -61,7 +61,7 @@ public sealed class NetworkFileTamperTests
         Assert.IsNotNull(new MLContext().Model.LoadWithNetworks(path, out _));
         using var zip = ZipFile.OpenRead(path);
         var manifest = JsonNode.Parse(ReadEntry(zip, Manifest))!;
-        Assert.AreEqual(3, (int)manifest["FormatVersion"]!);
+        Assert.AreEqual(4, (int)manifest["FormatVersion"]!, "version 4: the pipeline holds a BatchNormalize");
         var digests = manifest["EntrySha256"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
         var ours = zip.Entries.Select(e => e.FullName).Where(n => n.StartsWith("BatchNormExtensions/", StringComparison.Ordinal) && n != Manifest && n != ManifestDigest)
             .Order(StringComparer.Ordinal).ToArray();
@@ -165,9 +165,9 @@ public sealed class NetworkFileTamperTests
     public void ANewerFormatVersionIsRefusedNamingTheManifest()
     {
         string path = Copy("newer.zip");
-        RewriteEntry(path, Manifest, bytes => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 3", "\"FormatVersion\": 4")));
+        RewriteEntry(path, Manifest, bytes => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 4", "\"FormatVersion\": 5")));
         var error = AssertRefused(path, Manifest, "newer");
-        StringAssert.Contains(error.Message, "4");
+        StringAssert.Contains(error.Message, "5");
     }
 
     [TestMethod]

@@ -86,7 +86,7 @@ public sealed class TaskNetworkPersistenceTests
                 string text = Encoding.UTF8.GetString(ReadEntry(zip, entry.FullName));
                 entry.Delete();
                 using var output = zip.CreateEntry(entry.FullName).Open();
-                output.Write(Encoding.UTF8.GetBytes(text.Replace("\"FormatVersion\": 3", "\"FormatVersion\": 4")));
+                output.Write(Encoding.UTF8.GetBytes(text.Replace("\"FormatVersion\": 3", "\"FormatVersion\": 5")));
             }
             var newer = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext().Model.LoadWithNetworks(path, out _));
             StringAssert.Contains(newer.Message, "newer");
