@@ -1,4 +1,3 @@
-using Microsoft.ML.TestFramework;
 using Microsoft.VisualStudio.TestTools.UnitTesting;
 
 namespace Microsoft.ML.BatchNorm.Tests.TransformsTests;
@@ -9,7 +8,7 @@ namespace Microsoft.ML.BatchNorm.Tests.TransformsTests;
 /// output value is within <c>8 u (|beta| + |gamma / sqrt(var + epsilon)| |x - mean|)</c>, u = 2^-24 (one float
 /// rounding): a few float roundings of the terms the output is made of, whatever the mean's size next to the spread.
 /// </summary>
-internal static class BatchNormalizeExactness
+public static class BatchNormalizeExactness
 {
     public const double UnitRoundoff = 1.0 / (1 << 24);
 
