@@ -48,7 +48,13 @@ public sealed class BatchNormalizingEstimator : IEstimator<BatchNormalizingTrans
         /// <summary>Name of the input column.</summary>
         public string InputColumnName { get; }
 
-        /// <summary>gamma, the learned scale of the paper: one value per slot, or null for all ones (default).</summary>
+        /// <summary>
+        /// gamma, the learned scale of the paper: one value per slot, or null for all ones (default). Any finite value,
+        /// zero and negative included. Saving: plain <c>mlContext.Model.Save</c> writes a column whose gammas are all
+        /// &gt;= 0 or all &lt;= 0 with ML.NET's own normalizers; a vector column with gammas of both signs needs the
+        /// companion package BatchNormExtensions.ML.Onnx (see <see cref="BatchNormalizingTransformer"/>);
+        /// <c>SaveWithNetworks</c> writes every state.
+        /// </summary>
         public float[]? Scale { get; set; }
 
         /// <summary>beta, the learned shift of the paper: one value per slot, or null for all zeros (default).</summary>
@@ -65,7 +71,8 @@ public sealed class BatchNormalizingEstimator : IEstimator<BatchNormalizingTrans
 
         /// <summary>
         /// Fixed per-slot mean to use instead of fitting one (for example a network's running mean). Give both
-        /// <see cref="Mean"/> and <see cref="Variance"/>, or neither.
+        /// <see cref="Mean"/> and <see cref="Variance"/>, or neither. A fitted mean is kept in double (see
+        /// <see cref="BatchNormalizingTransformer.ColumnParameters.Mean"/>); a given one is used as it is.
         /// </summary>
         public float[]? Mean { get; set; }
 
