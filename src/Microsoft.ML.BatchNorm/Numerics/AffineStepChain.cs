@@ -4,7 +4,8 @@ namespace Microsoft.ML.BatchNorm.Numerics;
 /// Writes one slot's batch-normalization map <c>y = a (x - mean) + beta</c> (a = gamma / sqrt(var + epsilon) and the
 /// mean in double) as a chain of float steps <c>v -&gt; (v - offset) * scale</c>, each as a min-max normalizer fitted on
 /// two rows computes it (offset = the lower row, scale = 1 / (upper - lower) in float; both 0 when upper &lt;= lower),
-/// so that the chain stays within <see cref="Roundings"/> u (|beta| + |a| |x - mean|) of the float64 value, u = 2^-24,
+/// so that the chain stays within <see cref="Roundings"/> u (|beta| + |a| |x - mean|) of the float64 value, u = 2^-24
+/// (and within 2^-149 for results in float's subnormal range),
 /// however large the mean is next to the spread. One step with offset <c>mean - beta / a</c> cannot: rounding that
 /// offset to float alone moves y by up to u |a mean|.
 /// </summary>
@@ -32,6 +33,13 @@ internal static class AffineStepChain
 
     /// <summary>The bound, as a multiple of u (|beta| + |a| |x - mean|).</summary>
     public const double Roundings = 8;
+
+    /// <summary>
+    /// The bound for one output: <see cref="Roundings"/> u (|beta| + |a| |x - mean|), and at least float's smallest
+    /// step 2^-149 (results in float's subnormal range have only that absolute precision).
+    /// </summary>
+    public static double Bound(double a, float beta, float x, double mean)
+        => Math.Max(Roundings * UnitRoundoff * (Math.Abs(beta) + Math.Abs(a) * Math.Abs(x - mean)), float.Epsilon);
 
     /// <summary>The two rows a min-max fit sees for a step: offset <see cref="Low"/>, scale 1 / (High - Low).</summary>
     public readonly record struct StepRows(float Low, float High)
@@ -152,7 +160,7 @@ internal static class AffineStepChain
         {
             double exact = a * (x - mean) + beta;
             double error = Math.Abs(plan.Evaluate(x, negate) - exact);
-            double bound = Roundings * UnitRoundoff * (Math.Abs(beta) + Math.Abs(a) * Math.Abs(x - mean));
+            double bound = Bound(a, beta, x, mean);
             if (!(error <= bound))
             {
                 reason = $"at x = {x:G9} the chain is {error:G3} away from {exact:G9} (bound {bound:G3})";
