@@ -52,9 +52,9 @@ foreach (var row in mlContext.Data.CreateEnumerable<WineRow>(split.TestSet, reus
         $"(probability {prediction.Score.Max():F3})");
 }
 
-// 6. A pipeline of BatchNormalize alone is saved by plain Model.Save (as ML.NET's own affine normalizer) and read
-//    back by plain Model.Load, with no reference to this library. The options set gamma (Scale) and beta (Offset)
-//    per feature; gamma must be positive for this form.
+// 6. A pipeline of BatchNormalize alone is saved by plain Model.Save (as ML.NET's own normalizers) and read back by
+//    plain Model.Load, with no reference to this library. The options set gamma (Scale) and beta (Offset) per
+//    feature; a column whose gammas have both signs would need the companion package BatchNormExtensions.ML.Onnx.
 var normalizeOnly = mlContext.Transforms.BatchNormalize(new BatchNormalizingEstimator.Options
 {
     Columns =

@@ -58,4 +58,29 @@ internal sealed class PlainModelSaver : IPlainModelSaver
             File.Delete(temporary);
         }
     }
+
+    public void SaveOnnxStep(ModelSaveContext ctx, OnnxStepSaveRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(ctx);
+        ArgumentNullException.ThrowIfNull(request);
+        var ml = new MLContext();
+        var builder = new DataViewSchema.Builder();
+        foreach (var (name, size) in request.Inputs)
+            builder.AddColumn(name, new VectorDataViewType(NumberDataViewType.Single, size));
+        var empty = new InMemoryDataView(builder.ToSchema(), []);
+
+        string temporary = Path.Combine(Path.GetTempPath(), $"bn-onnx-step-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(temporary, request.OnnxModel);
+        ITransformer? onnx = null;
+        try
+        {
+            onnx = ml.Transforms.ApplyOnnxModel(request.Outputs, request.Inputs.Select(i => i.Name).ToArray(), temporary).Fit(empty);
+            ((ICanSaveModel)new TransformerChain<ITransformer>([onnx, .. request.After])).Save(ctx);
+        }
+        finally
+        {
+            (onnx as IDisposable)?.Dispose();
+            File.Delete(temporary);
+        }
+    }
 }

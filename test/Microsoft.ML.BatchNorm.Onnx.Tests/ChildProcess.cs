@@ -29,6 +29,11 @@ public sealed class LoadReport
     public double LoadSeconds { get; set; }
     public int NetworkTransformers { get; set; }
     public int[] HistoryLengths { get; set; } = [];
+
+    /// <summary><see cref="ChildProcess.PlainLoadColumn"/>: the visible schema after loading, and the named column's values per row.</summary>
+    public string[] Schema { get; set; } = [];
+    public float[][] ColumnValues { get; set; } = [];
+    public string[] ColumnSlotNames { get; set; } = [];
 }
 
 /// <summary>
@@ -48,6 +53,9 @@ public static class ChildProcess
     // NaN scores (rows with a NaN feature) travel as "NaN".
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
+    /// <summary>Loads with plain <c>new MLContext().Model.Load</c> and reports one float vector column (no Score needed).</summary>
+    public const string PlainLoadColumn = "plain-load-column";
+
     public sealed class EngineOutput
     {
         public float[] Score { get; set; } = [];
@@ -55,7 +63,7 @@ public static class ChildProcess
     }
 
     /// <summary>Starts the child on <paramref name="modelPath"/> and the rows, and returns its report.</summary>
-    public static LoadReport LoadInFreshProcess(string modelPath, LabeledRow[] rows, string how = PlainLoad)
+    public static LoadReport LoadInFreshProcess(string modelPath, LabeledRow[] rows, string how = PlainLoad, string? column = null)
     {
         string rowsPath = Path.ChangeExtension(modelPath, ".rows.bin");
         string reportPath = Path.ChangeExtension(modelPath, ".report.json");
@@ -66,6 +74,8 @@ public static class ChildProcess
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { "exec", assembly, how, modelPath, rowsPath, reportPath })
                 start.ArgumentList.Add(a);
+            if (column is not null)
+                start.ArgumentList.Add(column);
             using var process = Process.Start(start)!;
             var stderr = process.StandardError.ReadToEndAsync();
             string stdout = process.StandardOutput.ReadToEnd();
@@ -126,9 +136,10 @@ public static class ChildProcess
 
     public static int Run(string[] args)
     {
-        if (args.Length != 4 || (args[0] != PlainLoad && args[0] != NetworksLoad))
+        bool oneColumn = args.Length == 5 && args[0] == PlainLoadColumn;
+        if (!oneColumn && (args.Length != 4 || (args[0] != PlainLoad && args[0] != NetworksLoad)))
         {
-            Console.Error.WriteLine($"usage: {PlainLoad}|{NetworksLoad} <model.zip> <rows.bin> <report.json>");
+            Console.Error.WriteLine($"usage: {PlainLoad}|{NetworksLoad} <model.zip> <rows.bin> <report.json>, or {PlainLoadColumn} <model.zip> <rows.bin> <report.json> <column>");
             return 2;
         }
         var report = new LoadReport
@@ -142,7 +153,7 @@ public static class ChildProcess
         var clock = Stopwatch.StartNew();
         try
         {
-            model = args[0] == PlainLoad ? ml.Model.Load(args[1], out _) : LoadWithNetworks(ml, args[1], report);
+            model = args[0] == NetworksLoad ? LoadWithNetworks(ml, args[1], report) : ml.Model.Load(args[1], out _);
         }
         catch (Exception e)
         {
@@ -158,6 +169,19 @@ public static class ChildProcess
         var scored = model.Transform(data);
         report.LoadSeconds = clock.Elapsed.TotalSeconds;
         report.ColumnNames = scored.Schema.Where(c => !c.IsHidden).Select(c => c.Name).ToArray();
+        if (oneColumn)
+        {
+            report.Schema = scored.Schema.Select(c => $"{c.Name}: {c.Type}{(c.IsHidden ? " (hidden)" : "")} [{string.Join(", ", c.Annotations.Schema.Select(a => a.Name))}]").ToArray();
+            report.ColumnValues = scored.GetColumn<float[]>(args[4]).ToArray();
+            if (scored.Schema[args[4]].HasSlotNames())
+            {
+                var names = default(VBuffer<ReadOnlyMemory<char>>);
+                scored.Schema[args[4]].GetSlotNames(ref names);
+                report.ColumnSlotNames = names.DenseValues().Select(n => n.ToString()).ToArray();
+            }
+            File.WriteAllText(args[3], JsonSerializer.Serialize(report, Json));
+            return 0;
+        }
         foreach (var column in scored.Schema.Where(c => !c.IsHidden))
         {
             report.ColumnTypes[column.Name] = column.Type.ToString()!;

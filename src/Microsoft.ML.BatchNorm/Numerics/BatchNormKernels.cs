@@ -250,6 +250,67 @@ internal static unsafe partial class BatchNormKernels
     }
 
     /// <summary>
+    /// Algorithm 2 with statistics kept in double, turned into the float parameters of <see cref="Normalize"/> so that
+    /// nothing of a large mean is lost: with a_j = gamma_j / sqrt(variance_j + epsilon) (double),
+    /// <c>meanHigh_j = (float)mean_j</c>, <c>scale_j = (float)a_j</c> and
+    /// <c>shift_j = (float)(beta_j - scale_j * (mean_j - meanHigh_j))</c>, <see cref="Normalize"/> computes
+    /// <c>scale * (x - meanHigh) + shift</c>, the map <c>scale_j * (x - mean_j) + beta_j</c>. x - meanHigh is exact
+    /// for x within a factor of 2 of meanHigh (Sterbenz), and |mean - meanHigh| &lt;= |x - mean| for every float x,
+    /// so each output is within 6 u (|beta| + |a| |x - mean|) of the float64 value (u = 2^-24): two roundings of
+    /// x - meanHigh and of a, one of the shift and one of the fused multiply-add.
+    /// </summary>
+    /// <param name="mean">Length d, finite.</param>
+    /// <param name="variance">Length d, finite and &gt;= 0.</param>
+    /// <param name="gamma">Length d, finite.</param>
+    /// <param name="beta">Length d, finite.</param>
+    /// <param name="epsilon">Finite and &gt; 0.</param>
+    /// <param name="meanHigh">Output, length d: the mean rounded to float.</param>
+    /// <param name="scale">Output, length d: gamma / sqrt(variance + epsilon) rounded to float.</param>
+    /// <param name="shift">Output, length d: beta minus the scaled rest of the mean.</param>
+    /// <exception cref="ArgumentOutOfRangeException">epsilon is not a finite positive number.</exception>
+    /// <exception cref="ArgumentException">The lengths differ or are 0, a mean, gamma or beta is not finite, a
+    /// variance is negative or not finite, or the scale or shift is not finite in float; the message names the slot.</exception>
+    public static void ComputeInferenceParameters(ReadOnlySpan<double> mean, ReadOnlySpan<double> variance,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float epsilon, Span<float> meanHigh, Span<float> scale,
+        Span<float> shift)
+    {
+        int d = mean.Length;
+        if (d == 0) throw new ArgumentException("The mean has length 0.", nameof(mean));
+        CheckLength(variance.Length, d, nameof(variance), "mean.Length");
+        CheckLength(gamma.Length, d, nameof(gamma), "mean.Length");
+        CheckLength(beta.Length, d, nameof(beta), "mean.Length");
+        CheckLength(meanHigh.Length, d, nameof(meanHigh), "mean.Length");
+        CheckLength(scale.Length, d, nameof(scale), "mean.Length");
+        CheckLength(shift.Length, d, nameof(shift), "mean.Length");
+        CheckEpsilon(epsilon);
+        for (int j = 0; j < d; j++)
+        {
+            if (!double.IsFinite(mean[j]) || !float.IsFinite((float)mean[j]))
+                throw new ArgumentException($"mean[{j}] = {mean[j]} is not finite in float.", nameof(mean));
+            if (!(variance[j] >= 0) || !double.IsFinite(variance[j]))
+                throw new ArgumentException($"variance[{j}] = {variance[j]} is not a finite non-negative number.", nameof(variance));
+            if (!float.IsFinite(beta[j]))
+                throw new ArgumentException($"beta[{j}] = {beta[j]} is not finite.", nameof(beta));
+            Split(mean[j], variance[j], gamma[j], beta[j], epsilon, out float high, out float s, out float c);
+            if (!float.IsFinite(s))
+                throw new ArgumentException($"gamma[{j}] = {gamma[j]} gives a non-finite scale.", nameof(gamma));
+            if (!float.IsFinite(c))
+                throw new ArgumentException($"The shift of slot {j} (beta {beta[j]} minus the scaled rest of mean {mean[j]}) is not finite.", nameof(beta));
+        }
+        for (int j = 0; j < d; j++)
+            Split(mean[j], variance[j], gamma[j], beta[j], epsilon, out meanHigh[j], out scale[j], out shift[j]);
+    }
+
+    private static void Split(double mean, double variance, float gamma, float beta, float epsilon, out float meanHigh,
+        out float scale, out float shift)
+    {
+        meanHigh = (float)mean;
+        scale = (float)(gamma / Math.Sqrt(variance + epsilon));
+        // mean - meanHigh is exact in double (both are doubles within half a float step of each other).
+        shift = (float)(beta - scale * (mean - meanHigh));
+    }
+
+    /// <summary>
     /// Algorithm 2 (inference) and the transform: y = (x - mean_j) * scale_j + beta_j for n rows of d, then
     /// max(0, y) when <paramref name="applyRelu"/>. Subtracting the mean first keeps float precision when the
     /// mean is large compared with the spread. A non-finite x gives a non-finite y in that slot (missing values

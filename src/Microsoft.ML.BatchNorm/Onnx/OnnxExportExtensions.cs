@@ -38,7 +38,9 @@ public sealed class OnnxExportOptions
 /// <c>[N, 1]</c>); one output per normalized column, named after its output column, float32 <c>[N, SlotCount]</c>.
 /// When an output column has the name of an input column (<c>BatchNormalize("Features")</c> normalizes in place), its
 /// output is named <c>&lt;name&gt;.output</c>: ONNX names each value once, and ML.NET's <c>ApplyOnnxModel</c> turns
-/// that name back into the column <c>&lt;name&gt;</c>.</para>
+/// that name back into the column <c>&lt;name&gt;</c>. Nodes per column: <c>Sub</c> of the mean rounded to float (exact
+/// near the mean), then <c>Mul</c> and <c>Add</c> of the transform's scale and shift (folded, the shift holding the rest
+/// of the double mean), or a <c>BatchNormalization</c> whose mean input is that rest (unfolded).</para>
 /// <para>A NaN input gives NaN in its row (BatchNormalize: in its slot), as in ML.NET. Scores agree with this
 /// package's own within float rounding (tests: within 1e-6 through ONNX Runtime on batches of 1, 7 and 33 rows).</para>
 /// </remarks>

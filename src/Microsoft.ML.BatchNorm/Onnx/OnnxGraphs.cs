@@ -54,20 +54,29 @@ internal static class OnnxGraphs
             int d = column.SlotCount;
             string output = OutputName(column.OutputColumnName, inputs);
             string name = $"column{c}";
+            // The mean is kept in double by the transform: its float rounding is subtracted first (exact near the
+            // mean, Sterbenz) and the rest follows, folded into the shift or as the BatchNormalization node's mean.
+            string centred = builder.AddNode("Sub", [column.InputColumnName, builder.AddInitializer($"{name}.mean_high", column.MeanHigh.AsSpan(), d)], [$"{name}.centred"]);
             if (foldBatchNormalization)
             {
-                // Our computation: y = (x - mean) * scale + beta, scale = gamma / sqrt(var + eps) rounded from double.
-                string centred = builder.AddNode("Sub", [column.InputColumnName, builder.AddInitializer($"{name}.mean", column.Mean.AsSpan(), d)], [$"{name}.centred"]);
+                // Our computation: y = scale * (x - meanHigh) + shift, as the transform's parameters.
                 string scaled = builder.AddNode("Mul", [centred, builder.AddInitializer($"{name}.scale", column.Scale.AsSpan(), d)], [$"{name}.scaled"]);
-                builder.AddNode("Add", [scaled, builder.AddInitializer($"{name}.beta", column.Beta.AsSpan(), d)], [output]);
+                builder.AddNode("Add", [scaled, builder.AddInitializer($"{name}.shift", column.Shift.AsSpan(), d)], [output]);
             }
             else
             {
+                var meanRest = new float[d];
+                var variance = new float[d];
+                for (int j = 0; j < d; j++)
+                {
+                    meanRest[j] = (float)(column.Mean[j] - column.MeanHigh[j]);
+                    variance[j] = (float)column.Variance[j];
+                }
                 builder.AddNode("BatchNormalization",
-                    [column.InputColumnName, builder.AddInitializer($"{name}.gamma", column.Gamma.AsSpan(), d),
+                    [centred, builder.AddInitializer($"{name}.gamma", column.Gamma.AsSpan(), d),
                         builder.AddInitializer($"{name}.beta", column.Beta.AsSpan(), d),
-                        builder.AddInitializer($"{name}.mean", column.Mean.AsSpan(), d),
-                        builder.AddInitializer($"{name}.var", column.Variance.AsSpan(), d)],
+                        builder.AddInitializer($"{name}.mean_rest", meanRest, d),
+                        builder.AddInitializer($"{name}.var", variance, d)],
                     [output], OnnxModelBuilder.Attribute.Of("epsilon", column.Epsilon));
             }
             builder.AddOutput(output, OnnxModelBuilder.Float, "N", d);

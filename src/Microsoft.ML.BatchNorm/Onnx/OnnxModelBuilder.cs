@@ -18,7 +18,12 @@ internal sealed class OnnxModelBuilder
     // TensorProto.DataType values.
     public const int Float = 1;
     public const int Int64 = 7;
+    public const int String = 8;
     public const int Double = 11;
+
+    /// <summary>The ONNX-ML operator domain (LabelEncoder) and the opset imported when a node uses it.</summary>
+    public const string MlDomain = "ai.onnx.ml";
+    public const long MlOpsetVersion = 2;
 
     private readonly List<Action<ProtobufWriter>> _nodes = [];
     private readonly List<Action<ProtobufWriter>> _initializers = [];
@@ -26,6 +31,7 @@ internal sealed class OnnxModelBuilder
     private readonly List<Action<ProtobufWriter>> _outputs = [];
     private readonly List<(string Key, string Value)> _metadata = [];
     private readonly HashSet<string> _names = [];
+    private bool _usesMlDomain;
 
     /// <summary>A tensor dimension: a fixed size, or a symbolic one (e.g. the batch size "N").</summary>
     public readonly record struct Dim(long Value, string? Param)
@@ -75,10 +81,15 @@ internal sealed class OnnxModelBuilder
 
     /// <summary>Adds a node with a given node name (node names are not values: they may repeat value names).</summary>
     public string AddNamedNode(string nodeName, string opType, string[] inputs, string[] outputs, params Attribute[] attributes)
+        => AddNamedNode(nodeName, "", opType, inputs, outputs, attributes);
+
+    /// <summary>Adds a node of an operator domain ("" default, or <see cref="MlDomain"/>) with a given node name.</summary>
+    public string AddNamedNode(string nodeName, string domain, string opType, string[] inputs, string[] outputs, params Attribute[] attributes)
     {
         foreach (var output in outputs)
             Claim(output);
-        // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5.
+        _usesMlDomain |= domain == MlDomain;
+        // NodeProto: input = 1, output = 2, name = 3, op_type = 4, attribute = 5, domain = 7.
         _nodes.Add(w =>
         {
             foreach (var input in inputs) w.String(1, input);
@@ -86,6 +97,7 @@ internal sealed class OnnxModelBuilder
             w.String(3, nodeName);
             w.String(4, opType);
             foreach (var attribute in attributes) w.Message(5, attribute.Write);
+            if (domain.Length > 0) w.String(7, domain);
         });
         return outputs[0];
     }
@@ -117,12 +129,33 @@ internal sealed class OnnxModelBuilder
         return AddRawInitializer(name, Int64, bytes, values.Length, dims);
     }
 
-    private string AddRawInitializer(string name, int dataType, byte[] raw, int count, long[] dims)
+    /// <summary>A string initializer (UTF-8, in string_data).</summary>
+    public string AddInitializer(string name, string[] values, params long[] dims)
+    {
+        CheckCount(name, values.Length, dims);
+        Claim(name);
+        // TensorProto: dims = 1, data_type = 2, string_data = 6, name = 8.
+        _initializers.Add(w =>
+        {
+            w.PackedInt64(1, dims);
+            w.Int64(2, String);
+            foreach (var value in values) w.String(6, value);
+            w.String(8, name);
+        });
+        return name;
+    }
+
+    private static void CheckCount(string name, int count, long[] dims)
     {
         long product = 1;
         foreach (long d in dims) product *= d;
         if (product != count)
             throw new ArgumentException($"Initializer '{name}': {count} values do not fill the shape [{string.Join(", ", dims)}].");
+    }
+
+    private string AddRawInitializer(string name, int dataType, byte[] raw, int count, long[] dims)
+    {
+        CheckCount(name, count, dims);
         Claim(name);
         // TensorProto: dims = 1, data_type = 2, name = 8, raw_data = 9.
         _initializers.Add(w =>
@@ -171,6 +204,8 @@ internal sealed class OnnxModelBuilder
         });
         // OperatorSetIdProto: domain = 1 (empty: the default domain), version = 2.
         model.Message(8, o => { o.String(1, ""); o.Int64(2, OpsetVersion); });
+        if (_usesMlDomain)
+            model.Message(8, o => { o.String(1, MlDomain); o.Int64(2, MlOpsetVersion); });
         foreach (var (key, value) in _metadata)
             model.Message(14, p => { p.String(1, key); p.String(2, value); });
         return model.ToArray();

@@ -1,7 +1,8 @@
 namespace Microsoft.ML.BatchNorm.Persistence;
 
-// The JSON documents of the model file (format version 4: version 3 plus the layers' BatchNormalizationPlacement,
-// written only by files that need it; format version 3: version 2 plus the manifest's EntrySha256 and the
+// The JSON documents of the model file (format version 4: version 3 plus the layers' BatchNormalizationPlacement and
+// BatchNormalize entries (listed with the networks, Kind "BatchNormalize"), written only by files that need one of
+// them; format version 3: version 2 plus the manifest's EntrySha256 and the
 // manifest.json.sha256 entry; format version 2: the guard layout with Before, and headers that may carry
 // Task, LabelMean and LabelStandardDeviation; version 1 is the same without those and held only multiclass networks).
 // Field names are part of the format: renaming one is a format change that needs a new version.
@@ -25,9 +26,13 @@ internal sealed class ManifestDocument
     public Dictionary<string, string>? EntrySha256 { get; set; }
 }
 
-/// <summary>One network of the pipeline and the built-in transformers after it.</summary>
+/// <summary>One network (or, format version 4, one BatchNormalize transform) of the pipeline and the built-in transformers after it.</summary>
 internal sealed class NetworkEntryDocument
 {
+    /// <summary>Format version 4: "BatchNormalize" for a BatchNormalize transform; absent for a network.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Kind { get; set; }
+
     public string Header { get; set; } = "";
     public string Parameters { get; set; } = "";
     public string After { get; set; } = "";
@@ -96,4 +101,28 @@ internal sealed class InferenceGapDocument
     public double InferenceLoss { get; set; }
     public double? InferenceAccuracy { get; set; }
     public List<double> StatisticsDistances { get; set; } = [];
+}
+
+/// <summary>
+/// BatchNormExtensions/batch-normalize-N.json (format version 4): the columns of a BatchNormalize transform and the
+/// parameter blob's checksum. The blob holds, per column in this order, little-endian: mean and variance (float64, one
+/// per slot each), gamma and beta (float32, one per slot each).
+/// </summary>
+internal sealed class BatchNormalizeHeaderDocument
+{
+    public List<BatchNormalizeColumnDocument> Columns { get; set; } = [];
+    public long ParameterBytes { get; set; }
+    public string ParametersSha256 { get; set; } = "";
+}
+
+internal sealed class BatchNormalizeColumnDocument
+{
+    public string OutputColumnName { get; set; } = "";
+    public string InputColumnName { get; set; } = "";
+    public bool IsVector { get; set; }
+    public int SlotCount { get; set; }
+    public float Epsilon { get; set; }
+
+    /// <summary>The input's slot names seen at Fit, or null.</summary>
+    public string[]? SlotNames { get; set; }
 }

@@ -18,8 +18,8 @@ public sealed class NetworkFileGuard : CustomMappingFactory<NetworkFileGuard.Not
     public const string ContractName = "BatchNormExtensions.ML.NetworkFile";
 
     internal const string Message =
-        "This model file was written by mlContext.Model.SaveWithNetworks: it holds MultilayerPerceptron networks that plain " +
-        "mlContext.Model.Load cannot run. Load it with mlContext.Model.LoadWithNetworks(filePath, out inputSchema) (namespace " +
+        "This model file was written by mlContext.Model.SaveWithNetworks: it holds MultilayerPerceptron networks or " +
+        "BatchNormalize transforms (stored exactly, in entries of its own) that plain mlContext.Model.Load cannot run. Load it with mlContext.Model.LoadWithNetworks(filePath, out inputSchema) (namespace " +
         "Microsoft.ML, package BatchNormExtensions.ML). To get files that plain Model.Load reads, save with plain " +
         "mlContext.Model.Save with the companion package BatchNormExtensions.ML.Onnx referenced.";
 

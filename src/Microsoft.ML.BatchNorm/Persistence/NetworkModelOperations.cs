@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.ML.BatchNorm.Persistence;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using Microsoft.ML.Transforms;
 
 namespace Microsoft.ML;
 
@@ -23,7 +24,11 @@ namespace Microsoft.ML;
 /// first network as a nested ML.NET model, and per network a JSON header (layer shapes, label keys, training history,
 /// SHA-256 of the parameters), the parameters as little-endian float32 (per layer: weights, bias, gamma, beta, running
 /// mean, running variance, those present), and the built-in transformers that follow it, as a nested ML.NET model.
-/// A pipeline without networks is saved as a plain ML.NET model.</para>
+/// Each <see cref="BatchNormalizingTransformer"/> is stored the same way (format version 4): a JSON header (columns,
+/// epsilons, slot names) and its parameters (mean and variance as float64, gamma and beta as float32), so it loads
+/// back as itself, with outputs bit for bit as before saving; before format version 4 it was stored as ML.NET's affine
+/// normalizer inside the nested models, and such files still load (giving that normalizer back).
+/// A pipeline with neither networks nor BatchNormalize is saved as a plain ML.NET model.</para>
 /// <para>Tamper evidence: <c>LoadWithNetworks</c> checks the manifest against <c>manifest.json.sha256</c> and every
 /// entry the manifest lists against its SHA-256 before parsing any of them, so a truncated file, a changed byte in any
 /// of our entries (a network's header with its label values and epsilons, its parameters, the nested built-in models,
@@ -51,18 +56,20 @@ public static class NetworkModelOperations
 
     /// <summary>
     /// The format version written when a network places batch normalization after a ReLU (the layers'
-    /// BatchNormalizationPlacement); other files are written as <see cref="DigestsVersion"/>, which older readers read.
+    /// BatchNormalizationPlacement) or the pipeline holds a BatchNormalize (entries of its own); other files are written
+    /// as <see cref="DigestsVersion"/>, which older readers read.
     /// </summary>
-    private const int PlacementVersion = 4;
+    private const int Version4 = 4;
     internal const string FormatName = "Microsoft.ML.BatchNorm.Pipeline";
 
     /// <summary>
     /// The newest model file format version this library writes and reads. Version 4: version 3 plus, per layer, where
-    /// batch normalization sits (BatchNormalizationPlacement); it is written only for a pipeline with a network that
-    /// places batch normalization after the activation, so that a reader of version 3 refuses such a file (naming the
-    /// version) instead of scoring it as dense -> BN -> ReLU; every other file with a network, of any task, is written
-    /// as version 3 and stays readable by the releases that read version 3. A file without the placement loads as
-    /// dense -> BN -> ReLU, which is what every file before version 4 holds.
+    /// batch normalization sits (BatchNormalizationPlacement), and BatchNormalize transforms stored as entries of ours
+    /// (mean and variance in double). It is written only for a pipeline that needs one of them (a network placing batch
+    /// normalization after the activation, or a BatchNormalize), so that a reader of version 3 refuses such a file
+    /// (naming the version) instead of scoring it wrongly; every other file, of any task, is written as version 3 and
+    /// stays readable by the releases that read version 3. A file without the placement loads as dense -> BN -> ReLU,
+    /// which is what every file before version 4 holds.
     /// Version 3: version 2 plus the SHA-256 of every entry of ours (see the remarks). Version 2: the guard
     /// layout (see the remarks) and network headers that may carry the task and the regression label's statistics
     /// (no task = multiclass). Versions 2 and 1 (the built-in part at the root, multiclass networks only) are still
@@ -104,18 +111,19 @@ public static class NetworkModelOperations
 
     private static byte[] Build(ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema)
     {
-        // Segments of built-in transformers, split at each network.
+        // Segments of built-in transformers, split at each transformer of ours: a network, or (format version 4) a
+        // BatchNormalize, which ML.NET's model format holds only through built-ins that cannot keep its double mean.
         var segments = new List<List<ITransformer>> { new() };
-        var networks = new List<MultilayerPerceptronPredictionTransformerBase>();
+        var networks = new List<ITransformer>();
         var segmentSchemas = new List<DataViewSchema> { inputSchema };
         var schema = inputSchema;
         foreach (var transformer in Flatten(model))
         {
-            if (transformer is MultilayerPerceptronPredictionTransformerBase network)
+            if (transformer is MultilayerPerceptronPredictionTransformerBase or BatchNormalizingTransformer)
             {
-                networks.Add(network);
+                networks.Add(transformer);
                 segments.Add([]);
-                schema = network.GetOutputSchema(schema);
+                schema = transformer.GetOutputSchema(schema);
                 segmentSchemas.Add(schema);
             }
             else
@@ -134,7 +142,7 @@ public static class NetworkModelOperations
         buffer.Write(NetworkFileGuard.Create(catalog, inputSchema));
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Update, leaveOpen: true))
         {
-            bool needsPlacement = false;
+            bool needsVersion4 = networks.Any(n => n is BatchNormalizingTransformer);
             var manifest = new ManifestDocument
             {
                 Format = FormatName,
@@ -148,24 +156,45 @@ public static class NetworkModelOperations
                 WriteEntry(zip, name, content);
             }
             Add(manifest.Before, before.ToArray());
+            int networkCount = 0, batchNormCount = 0;
             for (int i = 0; i < networks.Count; i++)
             {
-                var entry = new NetworkEntryDocument
+                // Numbered per kind: network-1 is the first network whether or not a BatchNormalize comes before it.
+                NetworkEntryDocument entry;
+                if (networks[i] is BatchNormalizingTransformer batchNorm)
                 {
-                    Header = $"{Folder}network-{i + 1}.json",
-                    Parameters = $"{Folder}network-{i + 1}.f32",
-                    After = $"{Folder}after-network-{i + 1}.zip",
-                };
+                    int n = ++batchNormCount;
+                    entry = new NetworkEntryDocument
+                    {
+                        Kind = BatchNormalizeSerializer.Kind,
+                        Header = $"{Folder}batch-normalize-{n}.json",
+                        Parameters = $"{Folder}batch-normalize-{n}.bin",
+                        After = $"{Folder}after-batch-normalize-{n}.zip",
+                    };
+                    var (header, parameters) = BatchNormalizeSerializer.Write(batchNorm);
+                    Add(entry.Header, JsonSerializer.SerializeToUtf8Bytes(header, Json));
+                    Add(entry.Parameters, parameters);
+                }
+                else
+                {
+                    int n = ++networkCount;
+                    entry = new NetworkEntryDocument
+                    {
+                        Header = $"{Folder}network-{n}.json",
+                        Parameters = $"{Folder}network-{n}.f32",
+                        After = $"{Folder}after-network-{n}.zip",
+                    };
+                    var (header, parameters) = NetworkSerializer.Write((MultilayerPerceptronPredictionTransformerBase)networks[i]);
+                    needsVersion4 |= NetworkSerializer.NeedsPlacement(header);
+                    Add(entry.Header, JsonSerializer.SerializeToUtf8Bytes(header, Json));
+                    Add(entry.Parameters, parameters);
+                }
                 manifest.Networks.Add(entry);
-                var (header, parameters) = NetworkSerializer.Write(networks[i]);
-                needsPlacement |= NetworkSerializer.NeedsPlacement(header);
-                Add(entry.Header, JsonSerializer.SerializeToUtf8Bytes(header, Json));
-                Add(entry.Parameters, parameters);
                 using var after = new MemoryStream();
                 catalog.Save(new TransformerChain<ITransformer>(segments[i + 1].ToArray()), segmentSchemas[i + 1], after);
                 Add(entry.After, after.ToArray());
             }
-            if (needsPlacement) manifest.FormatVersion = PlacementVersion;
+            if (needsVersion4) manifest.FormatVersion = Version4;
             byte[] manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, Json);
             WriteEntry(zip, ManifestEntry, manifestBytes);
             WriteEntry(zip, ManifestDigestEntry, Encoding.ASCII.GetBytes(Sha256(manifestBytes)));
@@ -243,12 +272,22 @@ public static class NetworkModelOperations
                     : LoadBuiltIn(catalog, content, filePath, out inputSchema);
             }
             byte[] manifestBytes = ReadBytes(manifestEntry, filePath);
-            var manifest = ParseJson<ManifestDocument>(manifestBytes, ManifestEntry, filePath);
+            var digestEntry = zip.GetEntry(ManifestDigestEntry);
+            ManifestDocument manifest;
+            try
+            {
+                manifest = ParseJson<ManifestDocument>(manifestBytes, ManifestEntry, filePath);
+            }
+            catch (InvalidDataException) when (digestEntry is not null && !string.Equals(
+                Encoding.ASCII.GetString(ReadBytes(digestEntry, filePath)).Trim(), Sha256(manifestBytes), StringComparison.OrdinalIgnoreCase))
+            {
+                // A manifest that no longer parses is reported as what it is when its checksum says so: altered.
+                throw new InvalidDataException($"'{filePath}' entry {ManifestEntry} does not match its SHA-256 checksum in {ManifestDigestEntry} (the file is corrupted or was altered).");
+            }
             // The version comes first: a newer writer may cover its entries differently.
             if (manifest.FormatVersion > FormatVersion)
                 throw new InvalidDataException(
                     $"'{filePath}' entry {ManifestEntry}: the file was written in model format version {manifest.FormatVersion} by a newer Microsoft.ML.BatchNorm; this version reads format {FormatVersion} and older. Update the package.");
-            var digestEntry = zip.GetEntry(ManifestDigestEntry);
             if (manifest.FormatVersion >= DigestsVersion || digestEntry is not null)
             {
                 if (digestEntry is null)
@@ -293,10 +332,21 @@ public static class NetworkModelOperations
             var transformers = new List<ITransformer>(Flatten(first));
             foreach (var entry in manifest.Networks)
             {
-                var header = ParseJson<NetworkHeaderDocument>(Read(entry.Header, "a network's header"), entry.Header, filePath);
-                if (manifest.FormatVersion < PlacementVersion && NetworkSerializer.NeedsPlacement(header))
-                    throw new InvalidDataException($"'{filePath}' entry {entry.Header}: a batch-normalization placement in a file of format version {manifest.FormatVersion} (placements came with version {PlacementVersion}); the file was altered.");
-                transformers.Add(NetworkSerializer.Read(header, Read(entry.Parameters, "a network's parameters"), $"'{filePath}' entry {entry.Parameters}"));
+                switch (entry.Kind)
+                {
+                    case null:
+                        var header = ParseJson<NetworkHeaderDocument>(Read(entry.Header, "a network's header"), entry.Header, filePath);
+                        if (manifest.FormatVersion < Version4 && NetworkSerializer.NeedsPlacement(header))
+                            throw new InvalidDataException($"'{filePath}' entry {entry.Header}: a batch-normalization placement in a file of format version {manifest.FormatVersion} (placements came with version {Version4}); the file was altered.");
+                        transformers.Add(NetworkSerializer.Read(header, Read(entry.Parameters, "a network's parameters"), $"'{filePath}' entry {entry.Parameters}"));
+                        break;
+                    case BatchNormalizeSerializer.Kind:
+                        var batchNorm = ParseJson<BatchNormalizeHeaderDocument>(Read(entry.Header, "a BatchNormalize header"), entry.Header, filePath);
+                        transformers.Add(BatchNormalizeSerializer.Read(batchNorm, Read(entry.Parameters, "a BatchNormalize's parameters"), $"'{filePath}' entry {entry.Parameters}"));
+                        break;
+                    default:
+                        throw new InvalidDataException($"'{filePath}' entry {ManifestEntry}: an entry of unknown kind '{entry.Kind}'.");
+                }
                 var after = LoadBuiltIn(catalog, Read(entry.After, "the transformers after a network"), $"{filePath}:{entry.After}", out _);
                 transformers.AddRange(Flatten(after));
             }

@@ -50,11 +50,34 @@ internal sealed class PlainSaveRequest
     }
 }
 
+/// <summary>
+/// A transform that plain <c>Model.Save</c> writes as an ONNX model run by ML.NET's OnnxTransformer, followed by built-in
+/// transformers (fitted by the core package on the schema the ONNX step gives): used for BatchNormalize columns that
+/// ML.NET's own normalizers cannot hold exactly.
+/// </summary>
+internal sealed class OnnxStepSaveRequest
+{
+    /// <summary>The ONNX model; its inputs are named after the columns it reads, declared <c>[1, Size]</c>.</summary>
+    public required byte[] OnnxModel { get; init; }
+
+    /// <summary>The vector columns the ONNX model reads: name and size (Single items).</summary>
+    public required (string Name, int Size)[] Inputs { get; init; }
+
+    /// <summary>The ONNX model's outputs, each a column of <c>Vector&lt;Single, D&gt;</c>.</summary>
+    public required string[] Outputs { get; init; }
+
+    /// <summary>Built-in transformers applied after the ONNX step, in order.</summary>
+    public required ITransformer[] After { get; init; }
+}
+
 /// <summary>The side of the companion package (BatchNormExtensions.ML.Onnx) that plain <c>Model.Save</c> calls.</summary>
 internal interface IPlainModelSaver
 {
     /// <summary>Writes the network into <paramref name="ctx"/> as built-in ML.NET transformers (an OnnxTransformer and the columns after it).</summary>
     void SaveNetwork(ModelSaveContext ctx, PlainSaveRequest request);
+
+    /// <summary>Writes an OnnxTransformer running <see cref="OnnxStepSaveRequest.OnnxModel"/> followed by <see cref="OnnxStepSaveRequest.After"/> into <paramref name="ctx"/>.</summary>
+    void SaveOnnxStep(ModelSaveContext ctx, OnnxStepSaveRequest request);
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.ML.BatchNorm.DataView;
+using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Transforms;
 
@@ -47,7 +48,13 @@ public sealed class BatchNormalizingEstimator : IEstimator<BatchNormalizingTrans
         /// <summary>Name of the input column.</summary>
         public string InputColumnName { get; }
 
-        /// <summary>gamma, the learned scale of the paper: one value per slot, or null for all ones (default).</summary>
+        /// <summary>
+        /// gamma, the learned scale of the paper: one value per slot, or null for all ones (default). Any finite value,
+        /// zero and negative included. Saving: plain <c>mlContext.Model.Save</c> writes a column whose gammas are all
+        /// &gt;= 0 or all &lt;= 0 with ML.NET's own normalizers; a vector column with gammas of both signs needs the
+        /// companion package BatchNormExtensions.ML.Onnx (see <see cref="BatchNormalizingTransformer"/>);
+        /// <c>SaveWithNetworks</c> writes every state.
+        /// </summary>
         public float[]? Scale { get; set; }
 
         /// <summary>beta, the learned shift of the paper: one value per slot, or null for all zeros (default).</summary>
@@ -64,7 +71,8 @@ public sealed class BatchNormalizingEstimator : IEstimator<BatchNormalizingTrans
 
         /// <summary>
         /// Fixed per-slot mean to use instead of fitting one (for example a network's running mean). Give both
-        /// <see cref="Mean"/> and <see cref="Variance"/>, or neither.
+        /// <see cref="Mean"/> and <see cref="Variance"/>, or neither. A fitted mean is kept in double (see
+        /// <see cref="BatchNormalizingTransformer.ColumnParameters.Mean"/>); a given one is used as it is.
         /// </summary>
         public float[]? Mean { get; set; }
 
@@ -162,7 +170,8 @@ public sealed class BatchNormalizingEstimator : IEstimator<BatchNormalizingTrans
         {
             var column = _columns[i];
             int size = sizes[i].Size;
-            float[] mean, variance;
+            // The statistics stay in double: the output uses the whole mean, not its float rounding.
+            double[] mean, variance;
             int fittedIndex = Array.IndexOf(toFit, i);
             if (fittedIndex >= 0)
             {
@@ -170,26 +179,33 @@ public sealed class BatchNormalizingEstimator : IEstimator<BatchNormalizingTrans
                 if (column.UseUnbiasedVariance && moments.RowCount < 2)
                     throw new InvalidOperationException(
                         $"Column '{column.InputColumnName}': the unbiased variance needs at least 2 rows; the data has {moments.RowCount}.");
-                var meanD = new double[size];
-                var varianceD = new double[size];
-                moments.GetMean(meanD);
-                moments.GetVariance(varianceD, column.UseUnbiasedVariance);
-                mean = Array.ConvertAll(meanD, v => (float)v);
-                variance = Array.ConvertAll(varianceD, v => (float)v);
+                mean = new double[size];
+                variance = new double[size];
+                moments.GetMean(mean);
+                moments.GetVariance(variance, column.UseUnbiasedVariance);
             }
             else
             {
-                mean = (float[])column.Mean!.Clone();
-                variance = (float[])column.Variance!.Clone();
+                mean = Array.ConvertAll(column.Mean!, v => (double)v);
+                variance = Array.ConvertAll(column.Variance!, v => (double)v);
             }
             parameters[i] = new BatchNormalizingTransformer.ColumnParameters(
                 column.OutputColumnName, column.InputColumnName, sizes[i].IsVector,
                 mean, variance,
                 column.Scale is null ? Enumerable.Repeat(1f, size).ToArray() : (float[])column.Scale.Clone(),
                 column.Offset is null ? new float[size] : (float[])column.Offset.Clone(),
-                column.Epsilon);
+                column.Epsilon, SlotNamesOf(input.Schema[column.InputColumnName]));
         }
         return new BatchNormalizingTransformer(parameters);
+    }
+
+    private static string[]? SlotNamesOf(DataViewSchema.Column column)
+    {
+        if (column.Type is not VectorDataViewType || !column.HasSlotNames())
+            return null;
+        var names = default(VBuffer<ReadOnlyMemory<char>>);
+        column.GetSlotNames(ref names);
+        return names.DenseValues().Select(n => n.ToString()).ToArray();
     }
 
     private static void CheckLength(ColumnOptions column, string option, float[]? values, int size)

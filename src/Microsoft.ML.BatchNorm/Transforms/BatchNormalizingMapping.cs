@@ -9,15 +9,16 @@ namespace Microsoft.ML.Transforms;
 internal sealed class BatchNormalizingMapping : AppendedColumnsMapping
 {
     private readonly IReadOnlyList<BatchNormalizingTransformer.ColumnParameters> _columns;
+    // Per column: the float parameters of y = scale * (x - meanHigh) + shift (see ColumnParameters).
     private readonly float[][] _mean, _scale, _beta;
 
     public BatchNormalizingMapping(DataViewSchema inputSchema, IReadOnlyList<BatchNormalizingTransformer.ColumnParameters> columns)
         : base(inputSchema, columns.Select(c => OutputColumn(inputSchema, c)).ToArray())
     {
         _columns = columns;
-        _mean = columns.Select(c => c.Mean.ToArray()).ToArray();
+        _mean = columns.Select(c => c.MeanHigh.ToArray()).ToArray();
         _scale = columns.Select(c => c.Scale.ToArray()).ToArray();
-        _beta = columns.Select(c => c.Beta.ToArray()).ToArray();
+        _beta = columns.Select(c => c.Shift.ToArray()).ToArray();
     }
 
     private static DataViewSchema.DetachedColumn OutputColumn(DataViewSchema inputSchema, BatchNormalizingTransformer.ColumnParameters column)

@@ -7,17 +7,33 @@ namespace Microsoft.ML.Transforms;
 
 /// <summary>
 /// The fitted batch normalization: for each column, per slot,
-/// <c>y = gamma * (x - mean) / sqrt(var + epsilon) + beta</c> (Ioffe and Szegedy 2015, Algorithm 2), computed as
-/// <c>(x - mean) * scale + beta</c> with <c>scale = gamma / sqrt(var + epsilon)</c> in double, so a large mean does
-/// not cost precision. A row-to-row mapper: works in pipelines, with CreateEnumerable and PredictionEngine.
+/// <c>y = gamma * (x - mean) / sqrt(var + epsilon) + beta</c> (Ioffe and Szegedy 2015, Algorithm 2). The mean and
+/// variance are kept in double; the output is computed in float as <c>Scale * (x - MeanHigh) + Shift</c>, with
+/// <c>MeanHigh = (float)mean</c> and the rest of the mean folded into the shift in double, so a large mean costs no
+/// precision. A row-to-row mapper: works in pipelines, with CreateEnumerable and PredictionEngine.
 /// </summary>
 /// <remarks>
-/// Saving: ML.NET gives third-party transformers no way to write model entries, so <c>mlContext.Model.Save</c>
-/// stores this map as ML.NET's own affine normalizer (a <see cref="NormalizingTransformer"/> computing
-/// <c>(x - offset) * scale</c> with <c>scale = gamma / sqrt(var + epsilon)</c>, <c>offset = mean - beta / scale</c>),
-/// which plain <c>mlContext.Model.Load</c> reads back with no registration. That form needs a positive scale:
-/// saving a column with gamma &lt;= 0 in any slot throws <see cref="NotSupportedException"/> before anything is
-/// written.
+/// <para>Precision: each output value is within <c>8 u (|beta| + |a| |x - mean|)</c> of the value computed in float64
+/// from the same statistics, where <c>a = gamma / sqrt(var + epsilon)</c> and <c>u = 2^-24</c> (one float rounding),
+/// whatever the mean's size next to the spread: a few float roundings of the terms the output is made of. (At mean 1e4
+/// and standard deviation 0.1 that is about 1e-7 of the largest |y|; the tests measure it, see
+/// test/Microsoft.ML.BatchNorm.Tests/Transforms/BatchNormalizeExactInferenceTests.cs.)</para>
+/// <para>Saving with plain <c>mlContext.Model.Save</c>: ML.NET gives third-party transformers no way to write model
+/// entries, so this map is handed to built-in transformers that compute it within the same bound, and plain
+/// <c>mlContext.Model.Load</c> reads them back with no registration:</para>
+/// <list type="bullet">
+/// <item>Every column whose gammas are all &gt;= 0 or all &lt;= 0 (so every scalar column), any spread: three of
+/// ML.NET's min-max normalizers per column set (offset the mean's float rounding; then the rest of the shift; then the
+/// scale), plus an <c>Expression</c> <c>x =&gt; -x</c> for negative gammas. Core package only.</item>
+/// <item>A vector column with gammas of both signs: an ONNX model computing the map in double, run by ML.NET's
+/// OnnxTransformer; this needs the companion package BatchNormExtensions.ML.Onnx (it brings ONNX Runtime). Without it,
+/// <c>Save</c> throws <see cref="NotSupportedException"/> naming the companion before anything of this transform is
+/// written (ML.NET's <c>Model.Save(model, schema, filePath)</c> has created the file by then: use the Stream overload or
+/// <c>SaveWithNetworks</c> to avoid a left-over file). Such a column gets back the slot names its input had at Fit.</item>
+/// </list>
+/// <para>Plain <c>Model.Load</c> gives those built-in transformers back, not this type. <c>mlContext.Model.SaveWithNetworks</c>
+/// stores this transformer itself (statistics in double) and <c>LoadWithNetworks</c> gives it back with outputs bit for
+/// bit as before saving, with no companion.</para>
 /// </remarks>
 public sealed class BatchNormalizingTransformer : ITransformer
 {
@@ -25,7 +41,7 @@ public sealed class BatchNormalizingTransformer : ITransformer
     public sealed class ColumnParameters
     {
         internal ColumnParameters(string outputColumnName, string inputColumnName, bool isVector,
-            float[] mean, float[] variance, float[] gamma, float[] beta, float epsilon)
+            double[] mean, double[] variance, float[] gamma, float[] beta, float epsilon, string[]? slotNames = null)
         {
             OutputColumnName = outputColumnName;
             InputColumnName = inputColumnName;
@@ -35,9 +51,14 @@ public sealed class BatchNormalizingTransformer : ITransformer
             Gamma = [.. gamma];
             Beta = [.. beta];
             Epsilon = epsilon;
+            SlotNames = slotNames is null ? null : [.. slotNames];
+            var meanHigh = new float[mean.Length];
             var scale = new float[mean.Length];
-            BatchNormKernels.ComputeScale(variance, gamma, epsilon, scale);
+            var shift = new float[mean.Length];
+            BatchNormKernels.ComputeInferenceParameters(mean, variance, gamma, beta, epsilon, meanHigh, scale, shift);
+            MeanHigh = [.. meanHigh];
             Scale = [.. scale];
+            Shift = [.. shift];
         }
 
         /// <summary>Name of the output column.</summary>
@@ -52,11 +73,11 @@ public sealed class BatchNormalizingTransformer : ITransformer
         /// <summary>Number of slots.</summary>
         public int SlotCount => Mean.Length;
 
-        /// <summary>Per-slot mean (fitted, or given in the options).</summary>
-        public ImmutableArray<float> Mean { get; }
+        /// <summary>Per-slot mean (fitted, in double, or given in the options), as the output uses it: not rounded to float.</summary>
+        public ImmutableArray<double> Mean { get; }
 
-        /// <summary>Per-slot variance: population or unbiased, as chosen in the options.</summary>
-        public ImmutableArray<float> Variance { get; }
+        /// <summary>Per-slot variance (fitted in double, or given in the options): population or unbiased, as chosen in the options.</summary>
+        public ImmutableArray<double> Variance { get; }
 
         /// <summary>Per-slot gamma (scale of the affine step).</summary>
         public ImmutableArray<float> Gamma { get; }
@@ -67,8 +88,21 @@ public sealed class BatchNormalizingTransformer : ITransformer
         /// <summary>Added to the variance before the square root.</summary>
         public float Epsilon { get; }
 
-        /// <summary>The effective per-slot multiplier <c>gamma / sqrt(var + epsilon)</c>.</summary>
+        /// <summary>The effective per-slot multiplier <c>gamma / sqrt(var + epsilon)</c>, computed in double and rounded to float.</summary>
         public ImmutableArray<float> Scale { get; }
+
+        /// <summary>The mean rounded to float: the output is <c>Scale * (x - MeanHigh) + Shift</c>.</summary>
+        internal ImmutableArray<float> MeanHigh { get; }
+
+        /// <summary><c>beta - Scale * (Mean - MeanHigh)</c> rounded to float: the rest of the mean, folded into the shift.</summary>
+        internal ImmutableArray<float> Shift { get; }
+
+        /// <summary>The input's slot names seen at <c>Fit</c> (vectors with slot names only), for saved forms that must carry them.</summary>
+        internal ImmutableArray<string>? SlotNames { get; }
+
+        /// <summary>The same column writing <paramref name="outputColumnName"/> instead.</summary>
+        internal ColumnParameters WithOutputColumnName(string outputColumnName) => new(outputColumnName, InputColumnName, IsVector,
+            [.. Mean], [.. Variance], [.. Gamma], [.. Beta], Epsilon, SlotNames is { } names ? [.. names] : null);
 
         internal DataViewType Type => IsVector ? new VectorDataViewType(NumberDataViewType.Single, SlotCount) : NumberDataViewType.Single;
     }
@@ -109,13 +143,14 @@ public sealed class BatchNormalizingTransformer : ITransformer
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type or size.</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AppendedColumnsRowMapper(Bind(inputSchema));
 
-    /// <summary>Writes this map into an ML.NET model as an equivalent built-in affine normalizer (see remarks).</summary>
-    /// <exception cref="NotSupportedException">A slot's scale is not positive (gamma &lt;= 0), or the map cannot be
-    /// held in float precision by the built-in normalizer.</exception>
+    /// <summary>Writes this map into an ML.NET model as built-in transformers computing it within the bound (see remarks).</summary>
+    /// <exception cref="NotSupportedException">A vector column has gammas of both signs and the companion package
+    /// BatchNormExtensions.ML.Onnx is not referenced (the message names it and <c>SaveWithNetworks</c>), or a scalar
+    /// column's constants overflow float in every exact form (for example |beta / scale| beyond 3e38).</exception>
     void ICanSaveModel.Save(ModelSaveContext ctx)
     {
         ArgumentNullException.ThrowIfNull(ctx);
-        ((ICanSaveModel)AffineNormalizerSurrogate.Create(_columns)).Save(ctx);
+        BatchNormalizePlainSave.Save(ctx, _columns);
     }
 
     private BatchNormalizingMapping Bind(DataViewSchema inputSchema)

@@ -61,7 +61,7 @@ public sealed class NetworkFileTamperTests
         Assert.IsNotNull(new MLContext().Model.LoadWithNetworks(path, out _));
         using var zip = ZipFile.OpenRead(path);
         var manifest = JsonNode.Parse(ReadEntry(zip, Manifest))!;
-        Assert.AreEqual(3, (int)manifest["FormatVersion"]!);
+        Assert.AreEqual(4, (int)manifest["FormatVersion"]!, "version 4: the pipeline holds a BatchNormalize");
         var digests = manifest["EntrySha256"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal).ToArray();
         var ours = zip.Entries.Select(e => e.FullName).Where(n => n.StartsWith("BatchNormExtensions/", StringComparison.Ordinal) && n != Manifest && n != ManifestDigest)
             .Order(StringComparer.Ordinal).ToArray();
@@ -166,7 +166,7 @@ public sealed class NetworkFileTamperTests
     {
         string path = Copy("newer.zip");
         int newer = NetworkModelOperations.FormatVersion + 1;
-        RewriteEntry(path, Manifest, bytes => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 3", $"\"FormatVersion\": {newer}")));
+        RewriteEntry(path, Manifest, bytes => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 4", $"\"FormatVersion\": {newer}")));
         var error = AssertRefused(path, Manifest, "newer");
         StringAssert.Contains(error.Message, newer.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }

@@ -89,13 +89,11 @@ public sealed class NetworkPersistenceTests
         var ml = new MLContext();
         string path = Path.Combine(directory, "kept.zip");
         File.WriteAllText(path, "previous content");
-        // Gamma <= 0 cannot be saved as ML.NET's affine normalizer: the save fails before the file is replaced.
-        var negativeGamma = ml.Transforms.BatchNormalize(new ML.Transforms.BatchNormalizingEstimator.Options
-        {
-            Columns = [new ML.Transforms.BatchNormalizingEstimator.ColumnOptions("Features") { Scale = Enumerable.Repeat(-1f, 64).ToArray() }],
-        }).Fit(ml.Data.LoadFromEnumerable(test));
-        var chain = new Data.TransformerChain<ITransformer>(negativeGamma, model);
-        Assert.ThrowsExactly<NotSupportedException>(() => ml.Model.SaveWithNetworks(chain, ml.Data.LoadFromEnumerable(test).Schema, path));
+        // A CustomMapping without a contract name cannot be saved by ML.NET: the save fails before the file is replaced.
+        var unsaveable = ml.Transforms.CustomMapping<DigitRow, DigitRow>((input, output) => output.Label = input.Label, contractName: null)
+            .Fit(ml.Data.LoadFromEnumerable(test));
+        var chain = new Data.TransformerChain<ITransformer>(model, unsaveable);
+        Assert.ThrowsExactly<InvalidOperationException>(() => ml.Model.SaveWithNetworks(chain, ml.Data.LoadFromEnumerable(test).Schema, path));
         Assert.AreEqual("previous content", File.ReadAllText(path));
         Assert.IsFalse(Directory.GetFiles(directory, "*.tmp").Any());
     }
@@ -125,7 +123,7 @@ public sealed class NetworkPersistenceTests
         string path = SaveTrained("newer.zip");
         RewriteEntry(path, "BatchNormExtensions/manifest.json", bytes =>
         {
-            string text = Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 3", "\"FormatVersion\": 99");
+            string text = Encoding.UTF8.GetString(bytes).Replace("\"FormatVersion\": 4", "\"FormatVersion\": 99");
             return Encoding.UTF8.GetBytes(text);
         });
         var error = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext().Model.LoadWithNetworks(path, out _));
@@ -134,12 +132,12 @@ public sealed class NetworkPersistenceTests
     }
 
     [TestMethod]
-    public void MulticlassFilesAreWrittenInVersion3WithoutATask()
+    public void MulticlassFilesAreWrittenWithoutATask()
     {
         string path = SaveTrained("version3.zip");
         using var zip = ZipFile.OpenRead(path);
         string manifest = Encoding.UTF8.GetString(ReadEntry(zip, "BatchNormExtensions/manifest.json"));
-        StringAssert.Contains(manifest, "\"FormatVersion\": 3");
+        StringAssert.Contains(manifest, "\"FormatVersion\": 4"); // 4: the pipeline holds a BatchNormalize
         StringAssert.Contains(manifest, "\"Before\": \"BatchNormExtensions/before-network-1.zip\"");
         // No task in the header means multiclass.
         string header = Encoding.UTF8.GetString(ReadEntry(zip, "BatchNormExtensions/network-1.json"));
@@ -165,7 +163,7 @@ public sealed class NetworkPersistenceTests
                 if (entry.FullName == "BatchNormExtensions/manifest.json")
                 {
                     string text = Encoding.UTF8.GetString(content);
-                    Assert.IsTrue(text.Contains("\"FormatVersion\": 3") && text.Contains("\"Before\": \"BatchNormExtensions/before-network-1.zip\""), text);
+                    Assert.IsTrue(text.Contains("\"FormatVersion\": 4") && text.Contains("\"Before\": \"BatchNormExtensions/before-network-1.zip\""), text);
                     var manifest = System.Text.Json.Nodes.JsonNode.Parse(text)!.AsObject();
                     Assert.IsTrue(manifest.Remove("EntrySha256"));
                     manifest["FormatVersion"] = 1;

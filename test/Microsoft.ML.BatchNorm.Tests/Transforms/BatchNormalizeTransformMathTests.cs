@@ -38,8 +38,8 @@ public sealed class BatchNormalizeTransformMathTests
 
         // Given statistics are used as they are, not refitted.
         var column = transformer.GetColumn("VOut");
-        CollectionAssert.AreEqual(mean, column.Mean.ToArray(), "fixed mean kept");
-        CollectionAssert.AreEqual(variance, column.Variance.ToArray(), "fixed variance kept");
+        CollectionAssert.AreEqual(mean.Select(v => (double)v).ToArray(), column.Mean.ToArray(), "fixed mean kept");
+        CollectionAssert.AreEqual(variance.Select(v => (double)v).ToArray(), column.Variance.ToArray(), "fixed variance kept");
 
         var output = transformer.Transform(data);
         var vOut = DataViewReader.ReadSingles(output, "VOut");
