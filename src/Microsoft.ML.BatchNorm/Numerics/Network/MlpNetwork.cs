@@ -141,7 +141,8 @@ internal sealed class MlpNetwork
     /// <summary>A deep copy: the same layers with copies of every array (fine-tuning trains the copy, never the original).</summary>
     public MlpNetwork Clone() => new(Array.ConvertAll(_layers, l => new MlpLayer(l.InputSize, l.OutputSize,
         (float[])l.Weights.Clone(), (float[]?)l.Bias?.Clone(), (float[]?)l.Gamma?.Clone(), (float[]?)l.Beta?.Clone(),
-        (float[]?)l.RunningMean?.Clone(), (float[]?)l.RunningVariance?.Clone(), l.BatchNormEpsilon, l.HasRelu)));
+        (float[]?)l.RunningMean?.Clone(), (float[]?)l.RunningVariance?.Clone(), l.BatchNormEpsilon, l.HasRelu,
+        l.BatchNormPlacement)));
 
     /// <summary>Every array of the network's state (parameters and running statistics), in a fixed order.</summary>
     internal List<float[]> StateArrays()

@@ -295,6 +295,8 @@ internal static class MlpTrainer
                 throw new ArgumentException($"Hidden layer {l} of the initial network {(layers[l].HasBatchNorm ? "has" : "has no")} batch normalization; UseBatchNormalization is {settings.UseBatchNormalization}.", name);
             if (layers[l].HasBatchNorm && layers[l].BatchNormEpsilon != settings.BatchNormEpsilon)
                 throw new ArgumentException($"Hidden layer {l} of the initial network has batch-norm epsilon {layers[l].BatchNormEpsilon:R}; BatchNormEpsilon is {settings.BatchNormEpsilon:R}.", name);
+            if (layers[l].HasBatchNorm && layers[l].BatchNormPlacement != settings.BatchNormPlacement)
+                throw new ArgumentException($"Hidden layer {l} of the initial network places batch normalization {layers[l].BatchNormPlacement}; BatchNormPlacement is {settings.BatchNormPlacement}.", name);
         }
     }
 

@@ -96,6 +96,7 @@ public sealed class MlpFineTuningTests
         Expect("hidden sizes are [7, 5]; HiddenSizes is [7, 4]", s => s.HiddenSizes = [7, 4]);
         Expect("UseBatchNormalization is False", s => s.UseBatchNormalization = false);
         Expect("BatchNormEpsilon is 0.001", s => s.BatchNormEpsilon = 1e-3f);
+        Expect("places batch normalization BeforeActivation; BatchNormPlacement is AfterActivation", s => s.BatchNormPlacement = MlpBatchNormPlacement.AfterActivation);
         Expect("takes 6 features; the data has 5", _ => { }, MlpTestData.Random(40, 5, 3, seed: 35));
         Expect("has 3 outputs; the training needs 4", _ => { }, MlpTestData.Random(40, 6, 4, seed: 36));
     }

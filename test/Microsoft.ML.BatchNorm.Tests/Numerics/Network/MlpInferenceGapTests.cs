@@ -176,14 +176,23 @@ public sealed class MlpInferenceGapTests
     }
 
     [TestMethod]
-    public void WithFrozenStatisticsTrainingModeIsInferenceMode()
+    [DataRow(false)]
+    [DataRow(true)]   // batch norm after the ReLU: the frozen layer normalizes ReLU(x W^T + b), no ReLU after it
+    public void WithFrozenStatisticsTrainingModeIsInferenceMode(bool afterActivation)
     {
         MlpTestData.Dataset data = MlpTestData.Random(60, 6, 3, seed: 23);
-        var settings = new MlpTrainingSettings { HiddenSizes = [7, 5], Epochs = 2, BatchSize = 8, Seed = 5 };
+        var settings = new MlpTrainingSettings
+        {
+            HiddenSizes = [7, 5], Epochs = 2, BatchSize = 8, Seed = 5,
+            BatchNormPlacement = afterActivation ? MlpBatchNormPlacement.AfterActivation : MlpBatchNormPlacement.BeforeActivation,
+        };
         MlpNetwork trained = MlpTestData.Train(data, settings).Network;
+        float[][] statistics = [.. trained.Layers.Where(l => l.HasBatchNorm).SelectMany(l => new[] { l.RunningMean!, l.RunningVariance! })];
         settings.BatchNormFreezing = MlpBatchNormFreezing.Statistics;
         MlpTrainingResult tuned = MlpTrainer.Train(data.Features, data.Labels, [], data.RowCount, data.FeatureCount,
             data.ClassCount, null, settings, null, CancellationToken.None, null, trained);
+        Assert.HasCount(2, tuned.History);
+        Assert.IsTrue(tuned.Network.Layers.Take(2).All(l => l.HasBatchNormAfterActivation == afterActivation), "fine-tuning keeps the placement");
         foreach (MlpEpochSummary epoch in tuned.History)
         {
             MlpInferenceGap gap = epoch.InferenceGap!;
@@ -191,5 +200,9 @@ public sealed class MlpInferenceGapTests
             Assert.AreEqual(gap.InferenceLoss, gap.TrainingModeLoss, 1e-5 * gap.InferenceLoss, $"epoch {epoch.Epoch}");
             Assert.IsTrue(gap.StatisticsDistances.All(d => d > 0 && double.IsFinite(d)), "the data's own statistics are still measured");
         }
+        float[][] frozen = [.. tuned.Network.Layers.Where(l => l.HasBatchNorm).SelectMany(l => new[] { l.RunningMean!, l.RunningVariance! })];
+        for (int i = 0; i < statistics.Length; i++)
+            CollectionAssert.AreEqual(statistics[i], frozen[i], $"running statistics array {i} moved");
+        Assert.IsFalse(trained.Layers[0].Weights.SequenceEqual(tuned.Network.Layers[0].Weights), "the weights trained");
     }
 }
