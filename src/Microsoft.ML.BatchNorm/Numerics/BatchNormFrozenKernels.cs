@@ -118,19 +118,7 @@ internal static unsafe partial class BatchNormKernels
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> inverseStd, bool applyRelu,
         Span<float> dx, Span<float> dGamma, Span<float> dBeta)
     {
-        int size = CheckShape(n, d);
-        CheckLength(x.Length, size, nameof(x), "n * d");
-        if (applyRelu) CheckLength(y.Length, size, nameof(y), "n * d (the ReLU output is the mask)");
-        CheckLength(dy.Length, size, nameof(dy), "n * d");
-        CheckLength(dx.Length, size, nameof(dx), "n * d");
-        CheckLength(gamma.Length, d, nameof(gamma), "d");
-        CheckLength(runningMean.Length, d, nameof(runningMean), "d");
-        CheckLength(inverseStd.Length, d, nameof(inverseStd), "d");
-        CheckLength(dGamma.Length, d, nameof(dGamma), "d");
-        CheckLength(dBeta.Length, d, nameof(dBeta), "d");
-        CheckNoPartialOverlap(x, dx, nameof(x), nameof(dx));
-        CheckNoPartialOverlap(dy, dx, nameof(dy), nameof(dx));
-        if (applyRelu) CheckNoPartialOverlap(y, dx, nameof(y), nameof(dx));
+        CheckBackwardSpans(x, y, dy, n, d, gamma, runningMean, nameof(runningMean), inverseStd, applyRelu, dx, dGamma, dBeta);
 
         int chunks = BatchNormLoops.ChunkCount(n, d);
         int sumsLength = 3 * d * chunks;

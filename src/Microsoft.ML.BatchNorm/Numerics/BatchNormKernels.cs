@@ -128,19 +128,7 @@ internal static unsafe partial class BatchNormKernels
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> batchMean, ReadOnlySpan<float> inverseStd, bool applyRelu,
         Span<float> dx, Span<float> dGamma, Span<float> dBeta)
     {
-        int size = CheckShape(n, d);
-        CheckLength(x.Length, size, nameof(x), "n * d");
-        if (applyRelu) CheckLength(y.Length, size, nameof(y), "n * d (the ReLU output is the mask)");
-        CheckLength(dy.Length, size, nameof(dy), "n * d");
-        CheckLength(dx.Length, size, nameof(dx), "n * d");
-        CheckLength(gamma.Length, d, nameof(gamma), "d");
-        CheckLength(batchMean.Length, d, nameof(batchMean), "d");
-        CheckLength(inverseStd.Length, d, nameof(inverseStd), "d");
-        CheckLength(dGamma.Length, d, nameof(dGamma), "d");
-        CheckLength(dBeta.Length, d, nameof(dBeta), "d");
-        CheckNoPartialOverlap(x, dx, nameof(x), nameof(dx));
-        CheckNoPartialOverlap(dy, dx, nameof(dy), nameof(dx));
-        if (applyRelu) CheckNoPartialOverlap(y, dx, nameof(y), nameof(dx));
+        CheckBackwardSpans(x, y, dy, n, d, gamma, batchMean, nameof(batchMean), inverseStd, applyRelu, dx, dGamma, dBeta);
 
         int chunks = BatchNormLoops.ChunkCount(n, d);
         int sumsLength = 3 * d * chunks;
@@ -501,5 +489,25 @@ internal static unsafe partial class BatchNormKernels
         for (int j = 0; j < values.Length; j++)
             if (!float.IsFinite(values[j]))
                 throw new ArgumentException($"{name}[{j}] = {values[j]} is not finite.", name);
+    }
+
+    // The span checks shared by Backward and BackwardFrozen (mean is the batch or the running mean, named meanName).
+    private static void CheckBackwardSpans(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, int n, int d,
+        ReadOnlySpan<float> gamma, ReadOnlySpan<float> mean, string meanName, ReadOnlySpan<float> inverseStd, bool applyRelu,
+        Span<float> dx, Span<float> dGamma, Span<float> dBeta)
+    {
+        int size = CheckShape(n, d);
+        CheckLength(x.Length, size, nameof(x), "n * d");
+        if (applyRelu) CheckLength(y.Length, size, nameof(y), "n * d (the ReLU output is the mask)");
+        CheckLength(dy.Length, size, nameof(dy), "n * d");
+        CheckLength(dx.Length, size, nameof(dx), "n * d");
+        CheckLength(gamma.Length, d, nameof(gamma), "d");
+        CheckLength(mean.Length, d, meanName, "d");
+        CheckLength(inverseStd.Length, d, nameof(inverseStd), "d");
+        CheckLength(dGamma.Length, d, nameof(dGamma), "d");
+        CheckLength(dBeta.Length, d, nameof(dBeta), "d");
+        CheckNoPartialOverlap(x, dx, nameof(x), nameof(dx));
+        CheckNoPartialOverlap(dy, dx, nameof(dy), nameof(dx));
+        if (applyRelu) CheckNoPartialOverlap(y, dx, nameof(y), nameof(dx));
     }
 }
