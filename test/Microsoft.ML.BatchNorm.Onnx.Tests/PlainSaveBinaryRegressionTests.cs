@@ -9,7 +9,7 @@ namespace Microsoft.ML.BatchNorm.Onnx.Tests;
 /// With the companion package referenced, plain Model.Save of a pipeline with BatchNormalize and a binary or regression
 /// MultilayerPerceptron writes a file that plain Model.Load reads in a fresh process (no registration): the columns the
 /// README promises (names and types as in memory, without the scorer annotations), scores within 1e-6 of the in-memory
-/// model, the same PredictedLabel on every row (false where a feature is NaN), working Evaluate; and LoadWithNetworks of
+/// model, the same PredictedLabel on every row (false where a feature is NaN), working Evaluate and PredictionEngine; and LoadWithNetworks of
 /// the same file gives our transformer back, scoring bit for bit as before saving.
 /// </summary>
 [TestClass]
@@ -115,6 +115,14 @@ public sealed class PlainSaveBinaryRegressionTests
                 // mean (seen: 4.7e-6 relative, 9.6e-7 absolute, on a score of -0.2 with LabelMean about 4.5); there the
                 // difference is measured against max(|score|, LabelStandardDeviation), the label's own scale.
                 AssertClose(scores, report.Scores, Tolerance, relative: true, "Score", batchNormalize ? labelStandardDeviation : 0f);
+            }
+            // PredictionEngine after loading gives what Transform gave after loading (row by row, the same ONNX model).
+            int n = ScalarTaskChild.EngineRows;
+            CollectionAssert.AreEqual(report.Scores[..n], report.EngineScores, "PredictionEngine Score");
+            if (task == "binary")
+            {
+                CollectionAssert.AreEqual(report.Probabilities[..n], report.EngineProbabilities, "PredictionEngine Probability");
+                CollectionAssert.AreEqual(report.PredictedLabels[..n], report.EngineLabels, "PredictionEngine PredictedLabel");
             }
             var metrics = ScalarTaskChild.Metrics(ml, scored, task);
             for (int m = 0; m < metrics.Length; m++)

@@ -29,6 +29,10 @@ public sealed class ScalarTaskReport
     public bool[] PredictedLabels { get; set; } = [];
     /// <summary>Binary: AreaUnderRocCurve, Accuracy, LogLoss; regression: RootMeanSquaredError, MeanAbsoluteError, RSquared.</summary>
     public double[] Metrics { get; set; } = [];
+    /// <summary>PredictionEngine on the first rows: Score (and binary Probability and PredictedLabel).</summary>
+    public float[] EngineScores { get; set; } = [];
+    public float[] EngineProbabilities { get; set; } = [];
+    public bool[] EngineLabels { get; set; } = [];
     /// <summary>LoadWithNetworks: the type name of the network transformer found in the loaded chain.</summary>
     public string[] NetworkTypes { get; set; } = [];
 }
@@ -41,6 +45,21 @@ public sealed class ScalarTaskReport
 public static class ScalarTaskChild
 {
     public const string Mode = "scalar-task";
+
+    /// <summary>How many rows the child scores with a PredictionEngine.</summary>
+    public const int EngineRows = 10;
+
+    public sealed class BinaryPrediction
+    {
+        public bool PredictedLabel { get; set; }
+        public float Score { get; set; }
+        public float Probability { get; set; }
+    }
+
+    public sealed class RegressionPrediction
+    {
+        public float Score { get; set; }
+    }
 
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -131,6 +150,21 @@ public static class ScalarTaskChild
         {
             report.Probabilities = scored.GetColumn<float>("Probability").ToArray();
             report.PredictedLabels = scored.GetColumn<bool>("PredictedLabel").ToArray();
+        }
+        var schema = SchemaDefinition.Create(typeof(ScalarTaskRow));
+        schema[nameof(ScalarTaskRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, rows[0].Features.Length);
+        if (task == "binary")
+        {
+            var engine = ml.Model.CreatePredictionEngine<ScalarTaskRow, BinaryPrediction>(model, inputSchemaDefinition: schema);
+            var predictions = rows.Take(EngineRows).Select(engine.Predict).ToArray();
+            report.EngineScores = predictions.Select(p => p.Score).ToArray();
+            report.EngineProbabilities = predictions.Select(p => p.Probability).ToArray();
+            report.EngineLabels = predictions.Select(p => p.PredictedLabel).ToArray();
+        }
+        else
+        {
+            var engine = ml.Model.CreatePredictionEngine<ScalarTaskRow, RegressionPrediction>(model, inputSchemaDefinition: schema);
+            report.EngineScores = rows.Take(EngineRows).Select(r => engine.Predict(r).Score).ToArray();
         }
         report.Metrics = Metrics(ml, scored, task);
         File.WriteAllText(args[5], JsonSerializer.Serialize(report, Json));
