@@ -164,4 +164,46 @@ public sealed class PlainSaveBinaryRegressionTests
             File.Delete(path);
         }
     }
+
+    /// <summary>A plain-saved network whose graph names a task this version does not know (as a newer version might
+    /// write) is refused by LoadWithNetworks with an InvalidDataException naming the task and the update, never read
+    /// as another task.</summary>
+    [TestMethod]
+    public void LoadWithNetworksRefusesAnUnknownTask()
+    {
+        var (train, test) = Digits();
+        var (_, path, _) = TrainAndSave("binary", train, test, batchNormalize: false);
+        try
+        {
+            // The task travels as a string in the ONNX model's metadata; replace it by one of the same length.
+            byte[] from = System.Text.Encoding.UTF8.GetBytes("BinaryClassification"), to = System.Text.Encoding.UTF8.GetBytes("FutureClassification");
+            Assert.AreEqual(from.Length, to.Length);
+            using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+            {
+                var entry = zip.Entries.Single(e => e.FullName.EndsWith("/OnnxModel", StringComparison.Ordinal));
+                byte[] content;
+                using (var stream = entry.Open())
+                using (var copy = new MemoryStream())
+                {
+                    stream.CopyTo(copy);
+                    content = copy.ToArray();
+                }
+                int at = content.AsSpan().IndexOf(from);
+                Assert.IsTrue(at > 0, "the task is in the ONNX model");
+                Assert.AreEqual(-1, content.AsSpan(at + 1).IndexOf(from), "the task appears once");
+                to.CopyTo(content, at);
+                string name = entry.FullName;
+                entry.Delete();
+                using var write = zip.CreateEntry(name).Open();
+                write.Write(content);
+            }
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => new MLContext().Model.LoadWithNetworks(path, out _));
+            StringAssert.Contains(error.Message, "'FutureClassification'");
+            StringAssert.Contains(error.Message, "Update the package");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
