@@ -23,6 +23,11 @@ namespace Microsoft.ML.BatchNorm.Onnx;
 /// NaN, as our scorer does for a row with a NaN feature.</item>
 /// <item><c>DropColumns</c> of the index column.</item>
 /// </list>
+/// <para>Binary: the OnnxTransformer gives three 1-slot vectors (the logit, its <c>Sigmoid</c> and
+/// <c>Greater(logit, 0)</c>, see <see cref="EmbeddedNetworkGraph"/>); a <c>CustomMapping</c>
+/// (<see cref="BinaryOutputsFactory"/>) copies them into the scalar columns <c>PredictedLabel</c> (Boolean),
+/// <c>Score</c> and <c>Probability</c> (Single), and <c>DropColumns</c> removes the vectors. Regression: likewise with one
+/// vector (the score already in the label's units) and <see cref="RegressionScoreFactory"/> giving <c>Score</c>.</para>
 /// </remarks>
 internal sealed class PlainModelSaver : IPlainModelSaver
 {
@@ -30,10 +35,7 @@ internal sealed class PlainModelSaver : IPlainModelSaver
     {
         ArgumentNullException.ThrowIfNull(ctx);
         ArgumentNullException.ThrowIfNull(request);
-        if (request.Task != NetworkTask.MulticlassClassification)
-            throw new NotSupportedException($"Plain Model.Save has no ONNX form yet for a network of the task {request.Task}; use SaveWithNetworks.");
-
-        byte[] onnx = EmbeddedNetworkGraph.Build(request, out string scoreName);
+        byte[] onnx = EmbeddedNetworkGraph.Build(request, out string[] outputNames);
         var ml = new MLContext();
         var builder = new DataViewSchema.Builder();
         builder.AddColumn(request.FeatureColumnName, new VectorDataViewType(NumberDataViewType.Single, request.Network.InputSize));
@@ -44,10 +46,21 @@ internal sealed class PlainModelSaver : IPlainModelSaver
         TransformerChain<Microsoft.ML.Transforms.ColumnSelectingTransformer>? chain = null;
         try
         {
-            var estimator = ml.Transforms.ApplyOnnxModel([scoreName], [request.FeatureColumnName], temporary)
-                .Append(ml.Transforms.CustomMapping(new PredictedClassFactory().GetMapping(), PredictedClassFactory.ContractName))
-                .Append(PredictedLabelSteps.Create(ml, request))
-                .Append(ml.Transforms.DropColumns(PredictedClassFactory.PredictedClassColumn));
+            var onnxStep = ml.Transforms.ApplyOnnxModel(outputNames, [request.FeatureColumnName], temporary);
+            var estimator = request.Task switch
+            {
+                NetworkTask.MulticlassClassification => onnxStep
+                    .Append(ml.Transforms.CustomMapping(new PredictedClassFactory().GetMapping(), PredictedClassFactory.ContractName))
+                    .Append(PredictedLabelSteps.Create(ml, request))
+                    .Append(ml.Transforms.DropColumns(PredictedClassFactory.PredictedClassColumn)),
+                NetworkTask.BinaryClassification => onnxStep
+                    .Append(ml.Transforms.CustomMapping(new BinaryOutputsFactory().GetMapping(), BinaryOutputsFactory.ContractName))
+                    .Append(ml.Transforms.DropColumns(outputNames)),
+                NetworkTask.Regression => onnxStep
+                    .Append(ml.Transforms.CustomMapping(new RegressionScoreFactory().GetMapping(), RegressionScoreFactory.ContractName))
+                    .Append(ml.Transforms.DropColumns(outputNames)),
+                _ => throw new NotSupportedException($"Plain Model.Save has no ONNX form for a network of the task {request.Task}; use SaveWithNetworks."),
+            };
             chain = estimator.Fit(empty);
             ((ICanSaveModel)chain).Save(ctx);
         }

@@ -8,4 +8,10 @@ public static class EmbeddedNetworkGraphAccess
 {
     public static byte[] Build(MultilayerPerceptronPredictionTransformer model)
         => EmbeddedNetworkGraph.Build(BatchNorm.Persistence.PlainSaveRequest.Multiclass(model), out _);
+
+    public static byte[] Build(MultilayerPerceptronBinaryPredictionTransformer model)
+        => EmbeddedNetworkGraph.Build(BatchNorm.Persistence.PlainSaveRequest.Binary(model), out _);
+
+    public static byte[] Build(MultilayerPerceptronRegressionPredictionTransformer model)
+        => EmbeddedNetworkGraph.Build(BatchNorm.Persistence.PlainSaveRequest.Regression(model), out _);
 }

@@ -33,6 +33,16 @@ public sealed class OnnxExportOptions
 /// then <c>BatchNormalization</c> for layers that place it after the activation; either node only when not folded); finally
 /// <c>Softmax</c> (axis 1). When the label has key values, the model's metadata <c>BatchNormExtensions.ClassLabels</c>
 /// holds them as a JSON array of strings, in class order.</para>
+/// <para><b>Binary MultilayerPerceptron</b>
+/// (<see cref="ExportToOnnx(MultilayerPerceptronBinaryPredictionTransformer, Stream, OnnxExportOptions?)"/>): the same
+/// input and layers, no Softmax; two outputs, <c>Score</c>, float32 <c>[N, 1]</c>, the logit, and <c>Probability</c>,
+/// float32 <c>[N, 1]</c>, its <c>Sigmoid</c>. The predicted label is <c>Score &gt; 0</c> (false for NaN), as in the
+/// <c>PredictedLabel</c> column.</para>
+/// <para><b>Regression MultilayerPerceptron</b>
+/// (<see cref="ExportToOnnx(MultilayerPerceptronRegressionPredictionTransformer, Stream, OnnxExportOptions?)"/>): the
+/// same input and layers; one output <c>Score</c>, float32 <c>[N, 1]</c>, in the label's units: the last layer's output
+/// <c>Mul</c> <c>LabelStandardDeviation</c>, then <c>Add</c> <c>LabelMean</c>, as the <c>Score</c> column computes it.
+/// Either output is named <c>&lt;name&gt;.output</c> when the feature column has its name.</para>
 /// <para><b>BatchNormalize</b> (<see cref="ExportToOnnx(BatchNormalizingTransformer, Stream, OnnxExportOptions?)"/>):
 /// one input per distinct input column, named after it, float32 <c>[N, SlotCount]</c> (a scalar column is
 /// <c>[N, 1]</c>); one output per normalized column, named after its output column, float32 <c>[N, SlotCount]</c>.
@@ -69,6 +79,56 @@ public static class OnnxExportExtensions
     {
         ArgumentNullException.ThrowIfNull(model);
         WriteFile(filePath, () => OnnxGraphs.MultilayerPerceptronBytes(model, (options ?? new()).FoldBatchNormalization));
+    }
+
+    /// <summary>Writes <paramref name="model"/> as an ONNX model to <paramref name="stream"/> (see remarks of <see cref="OnnxExportExtensions"/>).</summary>
+    /// <param name="model">A fitted binary MultilayerPerceptron.</param>
+    /// <param name="stream">A writable stream; the model is written at its current position and the stream left open.</param>
+    /// <param name="options">Export options; null for the defaults (batch normalization folded).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="stream"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="stream"/> is not writable.</exception>
+    public static void ExportToOnnx(this MultilayerPerceptronBinaryPredictionTransformer model, Stream stream, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Write(stream, () => OnnxGraphs.BinaryBytes(model, (options ?? new()).FoldBatchNormalization));
+    }
+
+    /// <summary>Writes <paramref name="model"/> as an ONNX file (replaced if it exists).</summary>
+    /// <param name="model">A fitted binary MultilayerPerceptron.</param>
+    /// <param name="filePath">The file to write.</param>
+    /// <param name="options">Export options; null for the defaults (batch normalization folded).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="filePath"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="filePath"/> is empty.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void ExportToOnnx(this MultilayerPerceptronBinaryPredictionTransformer model, string filePath, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        WriteFile(filePath, () => OnnxGraphs.BinaryBytes(model, (options ?? new()).FoldBatchNormalization));
+    }
+
+    /// <summary>Writes <paramref name="model"/> as an ONNX model to <paramref name="stream"/> (see remarks of <see cref="OnnxExportExtensions"/>).</summary>
+    /// <param name="model">A fitted regression MultilayerPerceptron.</param>
+    /// <param name="stream">A writable stream; the model is written at its current position and the stream left open.</param>
+    /// <param name="options">Export options; null for the defaults (batch normalization folded).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="stream"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="stream"/> is not writable.</exception>
+    public static void ExportToOnnx(this MultilayerPerceptronRegressionPredictionTransformer model, Stream stream, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Write(stream, () => OnnxGraphs.RegressionBytes(model, (options ?? new()).FoldBatchNormalization));
+    }
+
+    /// <summary>Writes <paramref name="model"/> as an ONNX file (replaced if it exists).</summary>
+    /// <param name="model">A fitted regression MultilayerPerceptron.</param>
+    /// <param name="filePath">The file to write.</param>
+    /// <param name="options">Export options; null for the defaults (batch normalization folded).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="filePath"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="filePath"/> is empty.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void ExportToOnnx(this MultilayerPerceptronRegressionPredictionTransformer model, string filePath, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        WriteFile(filePath, () => OnnxGraphs.RegressionBytes(model, (options ?? new()).FoldBatchNormalization));
     }
 
     /// <summary>Writes <paramref name="transformer"/> as an ONNX model to <paramref name="stream"/> (see remarks of <see cref="OnnxExportExtensions"/>).</summary>

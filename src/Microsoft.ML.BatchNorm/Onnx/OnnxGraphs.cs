@@ -39,6 +39,36 @@ internal static class OnnxGraphs
         => MultilayerPerceptron(model, foldBatchNormalization, out _, out _).Build("MultilayerPerceptron", ProducerName, ProducerVersion,
             "Multiclass MultilayerPerceptron (dense -> batch norm -> ReLU, or dense -> ReLU -> batch norm, hidden layers, softmax output).");
 
+    /// <summary>Binary: outputs <c>Score</c> ([N, 1], the logit) and <c>Probability</c> ([N, 1], its Sigmoid).</summary>
+    public static byte[] BinaryBytes(MultilayerPerceptronBinaryPredictionTransformer model, bool foldBatchNormalization)
+    {
+        var builder = new OnnxModelBuilder();
+        string input = model.FeatureColumnName;
+        string score = OutputName("Score", [input]), probability = OutputName("Probability", [input]);
+        builder.AddInput(input, OnnxModelBuilder.Float, "N", model.Model.InputSize);
+        MlpOnnxGraph.AddNetwork(builder, model.Model.Network, input, score, foldBatchNormalization, MlpOnnxHead.Identity, "");
+        builder.AddNode("Sigmoid", [score], [probability]);
+        builder.AddOutput(score, OnnxModelBuilder.Float, "N", 1);
+        builder.AddOutput(probability, OnnxModelBuilder.Float, "N", 1);
+        return builder.Build("MultilayerPerceptron", ProducerName, ProducerVersion,
+            "Binary MultilayerPerceptron: Score = the logit, Probability = its sigmoid; the predicted label is Score > 0.");
+    }
+
+    /// <summary>Regression: output <c>Score</c> ([N, 1]) = the network's output * LabelStandardDeviation + LabelMean.</summary>
+    public static byte[] RegressionBytes(MultilayerPerceptronRegressionPredictionTransformer model, bool foldBatchNormalization)
+    {
+        var builder = new OnnxModelBuilder();
+        string input = model.FeatureColumnName;
+        string score = OutputName("Score", [input]);
+        builder.AddInput(input, OnnxModelBuilder.Float, "N", model.Model.InputSize);
+        MlpOnnxGraph.AddNetwork(builder, model.Model.Network, input, "network.output", foldBatchNormalization, MlpOnnxHead.Identity, "");
+        string scaled = builder.AddNode("Mul", ["network.output", builder.AddInitializer("label.standard_deviation", [model.LabelStandardDeviation], 1)], ["network.scaled"]);
+        builder.AddNode("Add", [scaled, builder.AddInitializer("label.mean", [model.LabelMean], 1)], [score]);
+        builder.AddOutput(score, OnnxModelBuilder.Float, "N", 1);
+        return builder.Build("MultilayerPerceptron", ProducerName, ProducerVersion,
+            "Regression MultilayerPerceptron: Score = the network's output * LabelStandardDeviation + LabelMean, in the label's units.");
+    }
+
     public static OnnxModelBuilder BatchNormalize(BatchNormalizingTransformer transformer, bool foldBatchNormalization)
     {
         var builder = new OnnxModelBuilder();

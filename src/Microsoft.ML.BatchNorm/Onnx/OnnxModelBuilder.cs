@@ -19,6 +19,7 @@ internal sealed class OnnxModelBuilder
     public const int Float = 1;
     public const int Int64 = 7;
     public const int String = 8;
+    public const int Bool = 9;
     public const int Double = 11;
 
     /// <summary>The ONNX-ML operator domain (LabelEncoder) and the opset imported when a node uses it.</summary>

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.ML.BatchNorm.Onnx;
 using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
 
 namespace Microsoft.ML.BatchNorm.Persistence;
 
@@ -134,7 +135,7 @@ internal static class PlainFileNetworks
     {
         if (!metadata.TryGetValue(EmbeddedNetworkGraph.HeaderKey, out var headerJson) || !metadata.TryGetValue(EmbeddedNetworkGraph.ParametersKey, out var parameters))
             throw new InvalidDataException($"{where}: the network's ONNX model lacks our header or parameters.");
-        if (!metadata.TryGetValue(EmbeddedNetworkGraph.TaskKey, out var task) || task != nameof(NetworkTask.MulticlassClassification))
+        if (!metadata.TryGetValue(EmbeddedNetworkGraph.TaskKey, out var task) || !Enum.TryParse<NetworkTask>(task, out var networkTask) || !Enum.IsDefined(networkTask) || task != networkTask.ToString())
             throw new InvalidDataException($"{where}: a network of task '{task}' cannot be read by this version. Update the package.");
         NetworkHeaderDocument header;
         byte[] blob;
@@ -147,7 +148,17 @@ internal static class PlainFileNetworks
         {
             throw new InvalidDataException($"{where}: the network's header or parameters are corrupted: {e.Message}", e);
         }
-        return NetworkSerializer.Read(header, blob, where);
+        var network = NetworkSerializer.Read(header, blob, where);
+        // The graph's task and the header's must agree (the header is what we rebuild; the graph is what plain Load runs).
+        var read = network switch
+        {
+            MultilayerPerceptronBinaryPredictionTransformer => NetworkTask.BinaryClassification,
+            MultilayerPerceptronRegressionPredictionTransformer => NetworkTask.Regression,
+            _ => NetworkTask.MulticlassClassification,
+        };
+        if (read != networkTask)
+            throw new InvalidDataException($"{where}: the ONNX model is marked as task '{task}' but its header holds a {read} network (the file is corrupted).");
+        return network;
     }
 
     private static void Write(ZipArchive zip, string name, byte[] content)

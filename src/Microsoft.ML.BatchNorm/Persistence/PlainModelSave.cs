@@ -11,6 +11,12 @@ internal enum NetworkTask
 {
     /// <summary>Score = Vector&lt;Single, K&gt; (softmax), PredictedLabel = Key&lt;UInt32, K&gt; with the label's key values.</summary>
     MulticlassClassification,
+
+    /// <summary>Score = Single (the logit), Probability = Single (sigmoid), PredictedLabel = Boolean (Score &gt; 0).</summary>
+    BinaryClassification,
+
+    /// <summary>Score = Single, the network's output * LabelStandardDeviation + LabelMean.</summary>
+    Regression,
 }
 
 /// <summary>
@@ -29,6 +35,12 @@ internal sealed class PlainSaveRequest
     /// <summary>The label's key values (item type name and invariant strings, see <see cref="LabelKeyValues"/>), or null.</summary>
     public (string ItemType, string[] Values)? LabelKeyValues { get; init; }
 
+    /// <summary>Regression: the label's mean and standard deviation (Score = output * LabelStandardDeviation + LabelMean); 0 and 1 otherwise.</summary>
+    public float LabelMean { get; init; }
+
+    /// <inheritdoc cref="LabelMean"/>
+    public float LabelStandardDeviation { get; init; } = 1f;
+
     /// <summary><see cref="NetworkHeaderDocument"/> as JSON.</summary>
     public required string HeaderJson { get; init; }
 
@@ -44,6 +56,34 @@ internal sealed class PlainSaveRequest
             Network = transformer.Model.Network,
             FeatureColumnName = transformer.FeatureColumnName,
             LabelKeyValues = transformer.LabelKeyValues.ToPortable(),
+            HeaderJson = JsonSerializer.Serialize(header),
+            Parameters = parameters,
+        };
+    }
+
+    public static PlainSaveRequest Binary(MultilayerPerceptronBinaryPredictionTransformer transformer)
+    {
+        var (header, parameters) = NetworkSerializer.Write(transformer);
+        return new PlainSaveRequest
+        {
+            Task = NetworkTask.BinaryClassification,
+            Network = transformer.Model.Network,
+            FeatureColumnName = transformer.FeatureColumnName,
+            HeaderJson = JsonSerializer.Serialize(header),
+            Parameters = parameters,
+        };
+    }
+
+    public static PlainSaveRequest Regression(MultilayerPerceptronRegressionPredictionTransformer transformer)
+    {
+        var (header, parameters) = NetworkSerializer.Write(transformer);
+        return new PlainSaveRequest
+        {
+            Task = NetworkTask.Regression,
+            Network = transformer.Model.Network,
+            FeatureColumnName = transformer.FeatureColumnName,
+            LabelMean = transformer.LabelMean,
+            LabelStandardDeviation = transformer.LabelStandardDeviation,
             HeaderJson = JsonSerializer.Serialize(header),
             Parameters = parameters,
         };

@@ -1,3 +1,5 @@
+using Microsoft.ML.BatchNorm.Persistence;
+
 namespace Microsoft.ML.Trainers;
 
 /// <summary>
@@ -10,8 +12,11 @@ namespace Microsoft.ML.Trainers;
 /// <para>A row with a NaN feature gets a NaN Score and Probability and PredictedLabel false (ML.NET's binary scorer
 /// compares Score &gt; 0, false for NaN), as ML.NET's linear binary trainers score it; the other rows are not
 /// affected.</para>
-/// <para>Save with <c>mlContext.Model.SaveWithNetworks</c>; plain <c>mlContext.Model.Save</c> throws
-/// <see cref="NotSupportedException"/>.</para>
+/// <para>Plain <c>mlContext.Model.Save</c> needs the companion package BatchNormExtensions.ML.Onnx (it writes the
+/// network as an ONNX model inside ML.NET's OnnxTransformer, which plain <c>mlContext.Model.Load</c> reads back, with
+/// the three columns' names and types but not their scorer annotations); without it, it throws
+/// <see cref="NotSupportedException"/>. <c>mlContext.Model.SaveWithNetworks</c> and <c>LoadWithNetworks</c> need no
+/// companion and give this transformer back.</para>
 /// </remarks>
 public sealed class MultilayerPerceptronBinaryPredictionTransformer : MultilayerPerceptronPredictionTransformerBase
 {
@@ -25,4 +30,6 @@ public sealed class MultilayerPerceptronBinaryPredictionTransformer : Multilayer
     internal override PredictionHead Head { get; } = new BinaryPredictionHead();
 
     internal override string TaskName => "binary classification";
+
+    internal override PlainSaveRequest CreatePlainSaveRequest() => PlainSaveRequest.Binary(this);
 }

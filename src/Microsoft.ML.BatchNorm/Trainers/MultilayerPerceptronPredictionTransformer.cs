@@ -39,5 +39,5 @@ public sealed class MultilayerPerceptronPredictionTransformer : MultilayerPercep
 
     internal override string TaskName => "multiclass classification";
 
-    internal override PlainSaveRequest? CreatePlainSaveRequest() => PlainSaveRequest.Multiclass(this);
+    internal override PlainSaveRequest CreatePlainSaveRequest() => PlainSaveRequest.Multiclass(this);
 }

@@ -14,12 +14,11 @@ namespace Microsoft.ML.Trainers;
 /// <remarks>
 /// <para>A row with a NaN feature gets NaN outputs (and the PredictedLabel ML.NET's scorers take from a NaN score);
 /// the other rows are not affected. See the trainers' remarks.</para>
-/// <para>Plain <c>mlContext.Model.Save</c> of a multiclass network needs the companion package
+/// <para>Plain <c>mlContext.Model.Save</c> of a network of any task needs the companion package
 /// BatchNormExtensions.ML.Onnx (it writes the network as an ONNX model inside ML.NET's OnnxTransformer, which plain
-/// <c>mlContext.Model.Load</c> reads back); without it, it throws <see cref="NotSupportedException"/>. Plain
-/// <c>Model.Save</c> of binary and regression networks is not supported yet and throws
-/// <see cref="NotSupportedException"/>. <c>mlContext.Model.SaveWithNetworks</c> and <c>LoadWithNetworks</c> need no
-/// companion, hold every task and give these transformers back.</para>
+/// <c>mlContext.Model.Load</c> reads back); without it, it throws <see cref="NotSupportedException"/>.
+/// <c>mlContext.Model.SaveWithNetworks</c> and <c>LoadWithNetworks</c> need no companion, hold every task and give
+/// these transformers back.</para>
 /// </remarks>
 public abstract class MultilayerPerceptronPredictionTransformerBase : ISingleFeaturePredictionTransformer<MultilayerPerceptronModelParameters>
 {
@@ -45,9 +44,8 @@ public abstract class MultilayerPerceptronPredictionTransformerBase : ISingleFea
     /// <summary>The task, for messages ("binary classification", "regression", ...).</summary>
     internal abstract string TaskName { get; }
 
-    /// <summary>What plain <c>Model.Save</c> hands to the companion package, or null where the companion cannot write
-    /// this task into a plain ML.NET model yet (it writes multiclass networks only, so far).</summary>
-    internal virtual PlainSaveRequest? CreatePlainSaveRequest() => null;
+    /// <summary>What plain <c>Model.Save</c> hands to the companion package.</summary>
+    internal abstract PlainSaveRequest CreatePlainSaveRequest();
 
     /// <summary>Always true: a row can be scored on its own (prediction engines; cursors score tiles of rows).</summary>
     public bool IsRowToRowMapper => true;
@@ -72,28 +70,14 @@ public abstract class MultilayerPerceptronPredictionTransformerBase : ISingleFea
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new AppendedColumnsRowMapper(Bind(inputSchema));
 
     /// <summary>
-    /// Multiclass: writes this model into an ML.NET model through the companion package BatchNormExtensions.ML.Onnx, as
-    /// ML.NET's OnnxTransformer and the built-in transformers that give Score and PredictedLabel (see
+    /// Writes this model into an ML.NET model through the companion package BatchNormExtensions.ML.Onnx, as ML.NET's
+    /// OnnxTransformer and the transformers that give the task's columns (see
     /// <c>Microsoft.ML.BatchNorm.Onnx.PlainModelSaver</c>); plain <c>mlContext.Model.Load</c> reads it back.
-    /// Binary and regression: not supported yet; throws.
     /// </summary>
-    /// <exception cref="NotSupportedException">Multiclass: the companion package is not referenced; the message names it
-    /// and <c>SaveWithNetworks</c> / <c>LoadWithNetworks</c>. Binary and regression: always; the message names
+    /// <exception cref="NotSupportedException">The companion package is not referenced; the message names it and
     /// <c>SaveWithNetworks</c> / <c>LoadWithNetworks</c>.</exception>
-    void ICanSaveModel.Save(ModelSaveContext ctx)
-    {
-        if (CreatePlainSaveRequest() is { } request)
-        {
-            CompanionPackage.RequireSaver("a MultilayerPerceptron model").SaveNetwork(ctx, request);
-            return;
-        }
-        throw new NotSupportedException(
-            "Plain mlContext.Model.Save of binary and regression MultilayerPerceptron networks is not supported yet (this " +
-            $"pipeline holds a {TaskName} one; the companion package {CompanionPackage.PackageId} saves multiclass networks only). " +
-            "Save it with mlContext.Model.SaveWithNetworks(model, " +
-            "inputSchema, filePath) and load it with mlContext.Model.LoadWithNetworks(filePath, out inputSchema) " +
-            "(namespace Microsoft.ML, package BatchNormExtensions.ML).");
-    }
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        CompanionPackage.RequireSaver("a MultilayerPerceptron model").SaveNetwork(ctx, CreatePlainSaveRequest());
 
     private MultilayerPerceptronMapping Bind(DataViewSchema inputSchema)
     {

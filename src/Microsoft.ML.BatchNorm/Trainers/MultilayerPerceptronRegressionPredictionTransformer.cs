@@ -1,3 +1,5 @@
+using Microsoft.ML.BatchNorm.Persistence;
+
 namespace Microsoft.ML.Trainers;
 
 /// <summary>
@@ -9,8 +11,11 @@ namespace Microsoft.ML.Trainers;
 /// <remarks>
 /// <para>A row with a NaN feature gets a NaN Score, as ML.NET's linear regressors give it; the other rows are not
 /// affected.</para>
-/// <para>Save with <c>mlContext.Model.SaveWithNetworks</c>; plain <c>mlContext.Model.Save</c> throws
-/// <see cref="NotSupportedException"/>.</para>
+/// <para>Plain <c>mlContext.Model.Save</c> needs the companion package BatchNormExtensions.ML.Onnx (it writes the
+/// network as an ONNX model inside ML.NET's OnnxTransformer, which plain <c>mlContext.Model.Load</c> reads back, with
+/// Score's name and type but not its scorer annotations); without it, it throws <see cref="NotSupportedException"/>.
+/// <c>mlContext.Model.SaveWithNetworks</c> and <c>LoadWithNetworks</c> need no companion and give this transformer
+/// back.</para>
 /// </remarks>
 public sealed class MultilayerPerceptronRegressionPredictionTransformer : MultilayerPerceptronPredictionTransformerBase
 {
@@ -36,4 +41,6 @@ public sealed class MultilayerPerceptronRegressionPredictionTransformer : Multil
     internal override PredictionHead Head { get; }
 
     internal override string TaskName => "regression";
+
+    internal override PlainSaveRequest CreatePlainSaveRequest() => PlainSaveRequest.Regression(this);
 }
