@@ -24,7 +24,7 @@ internal enum NetworkTask
 /// columns, and our own header and parameter blob (the same as in <c>SaveWithNetworks</c> files), which travel in the
 /// ONNX model's metadata so that <c>LoadWithNetworks</c> can rebuild our fast scorer from such a file.
 /// </summary>
-internal sealed class PlainSaveRequest
+internal sealed record PlainSaveRequest
 {
     public required NetworkTask Task { get; init; }
 
@@ -47,43 +47,28 @@ internal sealed class PlainSaveRequest
     /// <summary>The parameters, little-endian float32, in the order of the header's layers.</summary>
     public required byte[] Parameters { get; init; }
 
-    public static PlainSaveRequest Multiclass(MultilayerPerceptronPredictionTransformer transformer)
-    {
-        var (header, parameters) = NetworkSerializer.Write(transformer);
-        return new PlainSaveRequest
-        {
-            Task = NetworkTask.MulticlassClassification,
-            Network = transformer.Model.Network,
-            FeatureColumnName = transformer.FeatureColumnName,
-            LabelKeyValues = transformer.LabelKeyValues.ToPortable(),
-            HeaderJson = JsonSerializer.Serialize(header),
-            Parameters = parameters,
-        };
-    }
+    public static PlainSaveRequest Multiclass(MultilayerPerceptronPredictionTransformer transformer) =>
+        For(transformer, NetworkTask.MulticlassClassification) with { LabelKeyValues = transformer.LabelKeyValues.ToPortable() };
 
-    public static PlainSaveRequest Binary(MultilayerPerceptronBinaryPredictionTransformer transformer)
-    {
-        var (header, parameters) = NetworkSerializer.Write(transformer);
-        return new PlainSaveRequest
-        {
-            Task = NetworkTask.BinaryClassification,
-            Network = transformer.Model.Network,
-            FeatureColumnName = transformer.FeatureColumnName,
-            HeaderJson = JsonSerializer.Serialize(header),
-            Parameters = parameters,
-        };
-    }
+    public static PlainSaveRequest Binary(MultilayerPerceptronBinaryPredictionTransformer transformer) =>
+        For(transformer, NetworkTask.BinaryClassification);
 
-    public static PlainSaveRequest Regression(MultilayerPerceptronRegressionPredictionTransformer transformer)
-    {
-        var (header, parameters) = NetworkSerializer.Write(transformer);
-        return new PlainSaveRequest
+    public static PlainSaveRequest Regression(MultilayerPerceptronRegressionPredictionTransformer transformer) =>
+        For(transformer, NetworkTask.Regression) with
         {
-            Task = NetworkTask.Regression,
-            Network = transformer.Model.Network,
-            FeatureColumnName = transformer.FeatureColumnName,
             LabelMean = transformer.LabelMean,
             LabelStandardDeviation = transformer.LabelStandardDeviation,
+        };
+
+    // What every task's request holds: the network, its feature column, and our header and parameters.
+    private static PlainSaveRequest For(MultilayerPerceptronPredictionTransformerBase transformer, NetworkTask task)
+    {
+        var (header, parameters) = NetworkSerializer.Write(transformer);
+        return new PlainSaveRequest
+        {
+            Task = task,
+            Network = transformer.Model.Network,
+            FeatureColumnName = transformer.FeatureColumnName,
             HeaderJson = JsonSerializer.Serialize(header),
             Parameters = parameters,
         };

@@ -69,15 +69,7 @@ internal sealed unsafe class MlpBatchNormTraining
         Network = network;
         MaxRows = maxRows;
         VirtualBatchSize = virtualBatchSize;
-        _renormalization = renormalization is null ? null : new MlpBatchRenormalization
-        {
-            RMax = renormalization.RMax,
-            DMax = renormalization.DMax,
-            WarmUpSteps = renormalization.WarmUpSteps,
-            RMaxRelaxationSteps = renormalization.RMaxRelaxationSteps,
-            DMaxRelaxationSteps = renormalization.DMaxRelaxationSteps,
-            Momentum = renormalization.Momentum,
-        };
+        _renormalization = renormalization?.Clone();
         int groups = virtualBatchSize is int size ? (maxRows + size - 1) / size : 1;
         _layers = new LayerWorkspace?[network.Layers.Count];
         for (int l = 0; l < _layers.Length; l++)

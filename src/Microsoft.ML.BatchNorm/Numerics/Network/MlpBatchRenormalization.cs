@@ -38,6 +38,9 @@ internal sealed class MlpBatchRenormalization
     /// </summary>
     public float Momentum { get; set; } = 0.01f;
 
+    /// <summary>A copy, so that a training run keeps the settings it started with.</summary>
+    public MlpBatchRenormalization Clone() => (MlpBatchRenormalization)MemberwiseClone();
+
     /// <summary>Checks every setting.</summary>
     /// <param name="owner">The option's name as the caller knows it, prefixed to each property name in the exception.</param>
     /// <exception cref="ArgumentOutOfRangeException">
