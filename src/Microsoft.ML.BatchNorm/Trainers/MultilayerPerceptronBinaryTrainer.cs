@@ -78,8 +78,9 @@ public sealed class MultilayerPerceptronBinaryTrainer : IEstimator<MultilayerPer
     /// <c>eval()</c> or Keras' <c>trainable = False</c>); <see cref="MultilayerPerceptronOptions.ValidationFraction"/>,
     /// early stopping and <see cref="MultilayerPerceptronOptions.InferenceStatistics"/> apply as in <see cref="Fit(IDataView)"/>.</para>
     /// <para>The model must match the options and the data: <see cref="MultilayerPerceptronOptions.HiddenLayerSizes"/>,
-    /// <see cref="MultilayerPerceptronOptions.UseBatchNormalization"/> and
-    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationEpsilon"/> equal to the model's (fine-tuning never
+    /// <see cref="MultilayerPerceptronOptions.UseBatchNormalization"/>,
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationEpsilon"/> and
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationPlacement"/> equal to the model's (fine-tuning never
     /// changes a network's shape), and the feature column's size equal to the model's input size. A multiclass or regression network is refused, even one with a single output.</para>
     /// </remarks>
     /// <param name="trainData">Training data with the label and feature columns.</param>
@@ -87,7 +88,7 @@ public sealed class MultilayerPerceptronBinaryTrainer : IEstimator<MultilayerPer
     /// <exception cref="ArgumentNullException"><paramref name="trainData"/> or <paramref name="modelParameters"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="ArgumentException"><paramref name="modelParameters"/> does not match: it is not a binary
-    /// network, or its feature count, hidden layer sizes, batch normalization or epsilon differ from the data's or the
+    /// network, or its feature count, hidden layer sizes, batch normalization, epsilon or placement differ from the data's or the
     /// options'; the message names the column or option and both values.</exception>
     /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>

@@ -101,8 +101,9 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
     /// <c>eval()</c> or Keras' <c>trainable = False</c>); <see cref="MultilayerPerceptronOptions.ValidationFraction"/>,
     /// early stopping and <see cref="MultilayerPerceptronOptions.InferenceStatistics"/> apply as in <see cref="Fit(IDataView)"/>.</para>
     /// <para>The model must match the options and the data: <see cref="MultilayerPerceptronOptions.HiddenLayerSizes"/>,
-    /// <see cref="MultilayerPerceptronOptions.UseBatchNormalization"/> and
-    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationEpsilon"/> equal to the model's (fine-tuning never
+    /// <see cref="MultilayerPerceptronOptions.UseBatchNormalization"/>,
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationEpsilon"/> and
+    /// <see cref="MultilayerPerceptronOptions.BatchNormalizationPlacement"/> equal to the model's (fine-tuning never
     /// changes a network's shape), the feature column's size equal to the model's input size, and the label's classes
     /// those of the model: the same number and, when the model's training label had key values, the same key values in
     /// the same order (a label mapped by a different <c>MapValueToKey</c> would silently swap classes).</para>
@@ -112,7 +113,7 @@ public sealed class MultilayerPerceptronTrainer : IEstimator<MultilayerPerceptro
     /// <exception cref="ArgumentNullException"><paramref name="trainData"/> or <paramref name="modelParameters"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A column is missing or has the wrong type (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="ArgumentException"><paramref name="modelParameters"/> does not match: it is not a multiclass
-    /// network, or its feature count, classes (count or key values), hidden layer sizes, batch normalization or epsilon
+    /// network, or its feature count, classes (count or key values), hidden layer sizes, batch normalization, epsilon or placement
     /// differ from the data's or the options'; the message names the column or option and both values.</exception>
     /// <exception cref="InvalidOperationException">Bad data or a diverged training (see <see cref="Fit(IDataView)"/>).</exception>
     /// <exception cref="OperationCanceledException">The options' <see cref="MultilayerPerceptronOptions.CancellationToken"/> was cancelled; no model is returned.</exception>
